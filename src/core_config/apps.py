@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CoreConfigConfig(AppConfig):
+    name = "core_config"
+    verbose_name = "Sistema"

@@ -1,0 +1,219 @@
+"""Configuración de Tarifario, leída del entorno y de `src/.env`.
+
+Los valores por defecto sirven para desarrollo en una sola máquina (SQLite y
+un servidor compatible con Redis embebido); en producción falla fuerte si
+falta lo indispensable (SECRET_KEY con DEBUG apagado).
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+REPO_DIR = BASE_DIR.parent
+
+# Las variables ya definidas en el entorno ganan sobre las del archivo.
+load_dotenv(BASE_DIR / ".env")
+
+
+def env_bool(nombre: str, defecto: bool = False) -> bool:
+    valor = os.environ.get(nombre)
+    if valor is None or valor == "":
+        return defecto
+    return valor.strip().lower() in ("1", "true", "si", "sí", "yes", "on")
+
+
+def env_lista(nombre: str, defecto: str = "") -> list[str]:
+    return [v.strip() for v in os.environ.get(nombre, defecto).split(",") if v.strip()]
+
+
+DEBUG = env_bool("DEBUG")
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Falta SECRET_KEY. Definila en src/.env o en el entorno "
+            "(o usá DEBUG=1 sólo para desarrollo)."
+        )
+    SECRET_KEY = "solo-desarrollo-no-usar-en-produccion"
+
+ALLOWED_HOSTS = env_lista("ALLOWED_HOSTS", "127.0.0.1,localhost")
+CSRF_TRUSTED_ORIGINS = env_lista("CSRF_TRUSTED_ORIGINS")
+
+DATA_DIR = Path(os.environ.get("DATA_DIR") or REPO_DIR / "data").resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "core_config",
+    "proveedores",
+    "precios",
+    "importaciones",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Toda página pide sesión salvo las marcadas con @login_not_required.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "core_config.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "core_config.wsgi.application"
+
+
+def _url_base_de_datos() -> str:
+    if url := os.environ.get("DATABASE_URL"):
+        return url
+    if nombre := os.environ.get("POSTGRES_DB"):
+        usuario = os.environ.get("POSTGRES_USER", "postgres")
+        clave = os.environ.get("POSTGRES_PASSWORD", "")
+        host = os.environ.get("POSTGRES_HOST", "db")
+        puerto = os.environ.get("POSTGRES_PORT", "5432")
+        return f"postgres://{usuario}:{clave}@{host}:{puerto}/{nombre}"
+    return f"sqlite:///{DATA_DIR / 'tarifario.sqlite3'}"
+
+
+DATABASES = {"default": dj_database_url.parse(_url_base_de_datos(), conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # El worker y la web escriben el mismo archivo: esperar el lock en vez
+        # de fallar con "database is locked", y tomarlo al empezar la transacción.
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    # Las pruebas con un worker real necesitan un archivo, no una base en memoria.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "pruebas.sqlite3")}
+else:
+    DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = "tarifario"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "es-ar"
+TIME_ZONE = os.environ.get("TIME_ZONE", "America/Argentina/Buenos_Aires")
+USE_I18N = True
+USE_TZ = True
+USE_THOUSAND_SEPARATOR = True
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "importaciones:inicio"
+LOGOUT_REDIRECT_URL = "login"
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+STORAGES = {
+    # Las planillas subidas y sus CSV quedan fuera de todo lo que se sirve.
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": DATA_DIR / "archivos", "base_url": None},
+    },
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        ),
+    },
+}
+
+# Tamaño máximo de una planilla subida (MB).
+TARIFARIO_MAX_SUBIDA_MB = int(os.environ.get("TARIFARIO_MAX_SUBIDA_MB", "100"))
+# Un archivo "procesando" cuyo worker murió vuelve a estar disponible cuando
+# vence este plazo (se renueva mientras avanza).
+TARIFARIO_LEASE_SEGUNDOS = int(os.environ.get("TARIFARIO_LEASE_SEGUNDOS", "600"))
+TARIFARIO_MAX_INTENTOS = int(os.environ.get("TARIFARIO_MAX_INTENTOS", "3"))
+
+# --- Celery -----------------------------------------------------------------
+# Sin CELERY_BROKER_URL se usa el servidor embebido que levanta `make run`.
+BROKER_EMBEBIDO = not os.environ.get("CELERY_BROKER_URL")
+BROKER_EMBEBIDO_PUERTO = int(os.environ.get("BROKER_EMBEBIDO_PUERTO", "6390"))
+CELERY_BROKER_URL = (
+    os.environ.get("CELERY_BROKER_URL") or f"redis://127.0.0.1:{BROKER_EMBEBIDO_PUERTO}/0"
+)
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+CELERY_TIMEZONE = os.environ.get("CELERY_TIMEZONE", "UTC")
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+# Sin backend de resultados no hay nada que guardar; con backend, un día basta
+# (el estado de cada archivo vive en la base, no en Redis).
+CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
+CELERY_RESULT_EXPIRES = 24 * 3600
+# Confirmar el mensaje al terminar: si el worker muere, el mensaje vuelve.
+# Es seguro porque procesar es idempotente (el archivo se reclama en la base).
+CELERY_TASK_ACKS_LATE = True
+# Un mensaje reservado por proceso: nada queda retenido por un worker caído.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Un archivo que mata al proceso no debe volver en bucle: lo recupera el
+# plazo (lease) de la base con un tope de intentos.
+CELERY_TASK_REJECT_ON_WORKER_LOST = False
+# Debe quedar debajo del visibility_timeout, o una importación larga se
+# entregaría dos veces mientras sigue corriendo.
+CELERY_TASK_SOFT_TIME_LIMIT = 1700
+CELERY_TASK_TIME_LIMIT = 1800
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3}
+# En compose el worker puede arrancar antes que Redis.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Sin conexión no se puede confirmar el mensaje: mejor cancelar y que vuelva.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Encolar no debe colgar una página si el broker no está: pocos reintentos cortos.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+# Eventos para Flower y el monitor de tareas (ven también las encoladas).
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"simple": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"consola": {"class": "logging.StreamHandler", "formatter": "simple"}},
+    "root": {"handlers": ["consola"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django": {"level": "WARNING"}},
+}

@@ -1,0 +1,24 @@
+"""Configuración de las pruebas: directorio de datos y puerto de broker propios.
+
+Así `make test` no toca los datos ni el broker de un `make run` que esté
+corriendo. Los workers que levantan las pruebas heredan DATA_DIR y
+PRUEBAS_BROKER_URL por el entorno.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SECRET_KEY", "solo-para-pruebas-" + "x" * 40)
+os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="tarifario-pruebas-"))
+
+from core_config.broker_embebido import puerto_libre
+from core_config.settings import *  # noqa: F403
+from core_config.settings import STORAGES
+
+CELERY_BROKER_URL = os.environ.get("PRUEBAS_BROKER_URL") or f"redis://127.0.0.1:{puerto_libre()}/0"
+BROKER_EMBEBIDO = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

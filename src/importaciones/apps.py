@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ImportacionesConfig(AppConfig):
+    name = "importaciones"
+    verbose_name = "Importaciones"

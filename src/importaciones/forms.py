@@ -1,0 +1,119 @@
+from django import forms
+from django.conf import settings
+
+from proveedores.models import Proveedor
+
+from .models import CAMPOS, CAMPOS_REQUERIDOS
+from .planillas import HojaPrevia, letra_columna
+
+ETIQUETAS = {
+    "codigo": "Código",
+    "descripcion": "Descripción",
+    "precio": "Precio de lista",
+    "bulto": "Bulto (unidades)",
+    "iva": "IVA",
+    "codigo_barras": "Código de barras",
+    "marca": "Marca",
+}
+
+
+class SubidaForm(forms.Form):
+    proveedor = forms.ModelChoiceField(
+        Proveedor.objects.all(), required=False, empty_label="— Elegí un proveedor —"
+    )
+    nuevo_nombre = forms.CharField(
+        label="Nombre del proveedor nuevo", max_length=200, required=False
+    )
+    nueva_abreviatura = forms.CharField(
+        label="Abreviatura", max_length=20, required=False, help_text="Ej.: VAL (forma 37/VAL)."
+    )
+    archivo = forms.FileField(
+        label="Planilla",
+        help_text=".xlsx, .xls, .ods o .csv",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.ods,.csv"}),
+    )
+
+    def clean_nueva_abreviatura(self) -> str:
+        abreviatura = self.cleaned_data["nueva_abreviatura"].strip().upper()
+        if abreviatura and not abreviatura.isalnum():
+            raise forms.ValidationError("Usá sólo letras y números, sin espacios.")
+        if abreviatura and Proveedor.objects.filter(abreviatura=abreviatura).exists():
+            raise forms.ValidationError(
+                "Ya hay un proveedor con esa abreviatura: elegilo de la lista."
+            )
+        return abreviatura
+
+    def clean_archivo(self):
+        archivo = self.cleaned_data["archivo"]
+        if archivo.size == 0:
+            raise forms.ValidationError("El archivo está vacío.")
+        maximo = settings.TARIFARIO_MAX_SUBIDA_MB * 1024 * 1024
+        if archivo.size > maximo:
+            raise forms.ValidationError(
+                f"El archivo supera el máximo de {settings.TARIFARIO_MAX_SUBIDA_MB} MB."
+            )
+        return archivo
+
+    def clean(self) -> dict:
+        datos = super().clean()
+        nuevo = datos.get("nuevo_nombre") or datos.get("nueva_abreviatura")
+        if not datos.get("proveedor") and not nuevo:
+            raise forms.ValidationError("Elegí un proveedor o cargá uno nuevo.")
+        if nuevo and not (datos.get("nuevo_nombre") and datos.get("nueva_abreviatura")):
+            raise forms.ValidationError("Para un proveedor nuevo hacen falta nombre y abreviatura.")
+        return datos
+
+    def obtener_proveedor(self) -> Proveedor:
+        if proveedor := self.cleaned_data.get("proveedor"):
+            return proveedor
+        return Proveedor.objects.create(
+            nombre=self.cleaned_data["nuevo_nombre"],
+            abreviatura=self.cleaned_data["nueva_abreviatura"],
+        )
+
+
+class MapeoHojaForm(forms.Form):
+    """Qué hoja importar, en qué fila está el encabezado y qué columna tiene cada dato."""
+
+    importar = forms.BooleanField(required=False)
+    fila_encabezado = forms.IntegerField(min_value=1, label="Fila de encabezado")
+
+    def __init__(self, *args, hoja: HojaPrevia, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.hoja = hoja
+        encabezado = self._encabezado()
+        opciones = [("", "—")] + [
+            (
+                letra_columna(i),
+                f"{letra_columna(i)} · {str(texto)[:30]}"
+                if texto not in (None, "")
+                else letra_columna(i),
+            )
+            for i, texto in enumerate(encabezado + [""] * (max(hoja.ancho, 1) - len(encabezado)))
+        ]
+        for campo in CAMPOS:
+            self.fields[campo] = forms.ChoiceField(
+                label=ETIQUETAS[campo], choices=opciones, required=False
+            )
+
+    def _encabezado(self) -> list:
+        fila = self.initial.get("fila_encabezado") or 1
+        return list(self.hoja.filas[fila - 1]) if 0 < fila <= len(self.hoja.filas) else []
+
+    def clean(self) -> dict:
+        datos = super().clean()
+        if not datos.get("importar"):
+            return datos
+        for campo in CAMPOS_REQUERIDOS:
+            if not datos.get(campo):
+                self.add_error(campo, "Elegí la columna.")
+        elegidas = [datos[c] for c in CAMPOS if datos.get(c)]
+        if len(elegidas) != len(set(elegidas)):
+            raise forms.ValidationError("Cada columna puede usarse para un solo dato.")
+        return datos
+
+    def mapeo(self) -> dict:
+        return {
+            "fila_encabezado": self.cleaned_data["fila_encabezado"],
+            "columnas": {campo: self.cleaned_data.get(campo) or "" for campo in CAMPOS},
+        }

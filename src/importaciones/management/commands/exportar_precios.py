@@ -1,0 +1,92 @@
+import csv
+import sys
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.models import F
+from django.db.models.functions import Collate
+
+from precios.models import PrecioDeLista
+from proveedores.models import Proveedor
+
+ENCABEZADO = ("codigo", "descripcion", "marca", "precio", "bulto", "iva", "codigo_barras")
+
+
+def texto_decimal(valor: Decimal) -> str:
+    """Punto decimal, al menos dos decimales y sin ceros de relleno (1045.00, 0.55145)."""
+    if valor == valor.quantize(Decimal("0.01")):
+        return f"{valor.quantize(Decimal('0.01')):f}"
+    return f"{valor.normalize():f}"
+
+
+class Command(BaseCommand):
+    help = "Exporta los precios de lista de un proveedor (CSV por la salida estándar, o XLSX)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--proveedor", required=True, help="Abreviatura, p. ej. VAL.")
+        parser.add_argument("--formato", choices=["csv", "xlsx"], default="csv")
+        parser.add_argument("--salida", help="Archivo de salida (por defecto, la salida estándar).")
+
+    def handle(self, *args, proveedor: str, formato: str, salida: str | None, **opciones) -> None:
+        proveedor_obj = Proveedor.objects.filter(abreviatura=proveedor.strip().upper()).first()
+        if proveedor_obj is None:
+            raise CommandError(f"No hay un proveedor con abreviatura {proveedor.upper()}.")
+        if formato == "xlsx" and not salida:
+            raise CommandError("Para XLSX indicá el archivo con --salida.")
+        # Orden por bytes, igual en SQLite y PostgreSQL (sin depender de la collation).
+        orden = Collate(F("codigo"), "C" if connection.vendor == "postgresql" else "BINARY")
+        filas = (
+            (p.codigo, p.descripcion, p.marca, p.precio, p.bulto, p.iva, p.codigo_barras)
+            for p in PrecioDeLista.objects.filter(proveedor=proveedor_obj)
+            .order_by(orden)
+            .iterator(chunk_size=5000)
+        )
+        if formato == "xlsx":
+            cantidad = self._xlsx(filas, salida)
+        elif salida:
+            with open(salida, "w", encoding="utf-8", newline="") as destino:
+                cantidad = self._csv(filas, destino)
+        else:
+            cantidad = self._csv(filas, sys.stdout)
+        if salida:
+            self.stdout.write(f"Exportados {cantidad} precios a {salida}.")
+
+    def _csv(self, filas, destino) -> int:
+        escritor = csv.writer(destino)
+        escritor.writerow(ENCABEZADO)
+        cantidad = 0
+        for codigo, descripcion, marca, precio, bulto, iva, barras in filas:
+            escritor.writerow(
+                (
+                    codigo,
+                    descripcion,
+                    marca,
+                    texto_decimal(precio),
+                    bulto,
+                    f"{iva.normalize():f}",
+                    barras,
+                )
+            )
+            cantidad += 1
+        return cantidad
+
+    def _xlsx(self, filas, salida: str) -> int:
+        import xlsxwriter
+
+        libro = xlsxwriter.Workbook(salida, {"constant_memory": True, "strings_to_formulas": False})
+        hoja = libro.add_worksheet("Precios")
+        hoja.write_row(0, 0, ENCABEZADO)
+        cantidad = 0
+        for cantidad, (codigo, descripcion, marca, precio, bulto, iva, barras) in enumerate(
+            filas, 1
+        ):
+            hoja.write_string(cantidad, 0, codigo)
+            hoja.write_string(cantidad, 1, descripcion)
+            hoja.write_string(cantidad, 2, marca)
+            hoja.write_number(cantidad, 3, float(precio))
+            hoja.write_number(cantidad, 4, bulto)
+            hoja.write_number(cantidad, 5, float(iva))
+            hoja.write_string(cantidad, 6, barras)
+        libro.close()
+        return cantidad

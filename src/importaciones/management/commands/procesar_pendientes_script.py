@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+
+from importaciones.models import ArchivoPendiente
+from importaciones.repositories import ExcelRepository
+
+from .importar_lista import describir
+
+
+class Command(BaseCommand):
+    help = "Procesa en este proceso los archivos pendientes (alternativa síncrona a Celery)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--limit", type=int, default=None, help="Procesar como máximo N archivos."
+        )
+
+    def handle(self, *args, limit: int | None, **opciones) -> None:
+        resumenes = ExcelRepository.procesar_pendientes(limit=limit)
+        archivos = ArchivoPendiente.objects.select_related("proveedor").in_bulk(
+            [r["archivo"] for r in resumenes]
+        )
+        for resumen in resumenes:
+            self.stdout.write(describir(archivos[resumen["archivo"]]))
+        self.stdout.write(f"Procesados: {len(resumenes)} archivo(s).")

@@ -1,0 +1,192 @@
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from proveedores.models import Proveedor
+
+CAMPOS_REQUERIDOS = ("codigo", "descripcion", "precio")
+CAMPOS_OPCIONALES = ("bulto", "iva", "codigo_barras", "marca")
+CAMPOS = CAMPOS_REQUERIDOS + CAMPOS_OPCIONALES
+
+
+def nombre_generado(subida: "Subida", nombre_original: str) -> str:
+    # El nombre original es sólo un dato: en disco va un nombre generado.
+    extension = PurePath(nombre_original).suffix.lower()[:6]
+    return f"subidas/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
+
+
+class Subida(models.Model):
+    """Una planilla tal como la subió una persona (puede tener varias hojas)."""
+
+    class Formato(models.TextChoices):
+        XLSX = "xlsx", "Excel (.xlsx)"
+        XLS = "xls", "Excel 97-2003 (.xls)"
+        ODS = "ods", "OpenDocument (.ods)"
+        CSV = "csv", "Texto separado (.csv)"
+
+    proveedor = models.ForeignKey(Proveedor, on_delete=models.CASCADE, related_name="subidas")
+    archivo = models.FileField(upload_to=nombre_generado, max_length=200)
+    nombre_original = models.CharField(max_length=255)
+    formato = models.CharField(max_length=4, choices=Formato.choices)
+    tamano = models.PositiveBigIntegerField()
+    subido_por = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    fecha = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-fecha"]
+
+    def __str__(self) -> str:
+        return self.nombre_original
+
+
+class ConfigImportacion(models.Model):
+    """Cómo leer las planillas de un proveedor: fila de encabezado y columna de cada dato."""
+
+    proveedor = models.ForeignKey(
+        Proveedor, on_delete=models.CASCADE, related_name="configuraciones"
+    )
+    nombre_config = models.CharField(max_length=120, help_text="Por defecto, el nombre de la hoja.")
+    fila_encabezado = models.PositiveIntegerField(default=1)
+    col_codigo = models.CharField(max_length=3)
+    col_descripcion = models.CharField(max_length=3)
+    col_precio = models.CharField(max_length=3)
+    col_cant = models.CharField("columna de bulto", max_length=3, blank=True)
+    col_iva = models.CharField(max_length=3, blank=True)
+    col_cod_barras = models.CharField(max_length=3, blank=True)
+    col_marca = models.CharField(max_length=3, blank=True)
+    # Huella del encabezado: reconoce el mismo formato aunque cambie el nombre de la hoja.
+    huella = models.CharField(max_length=64, blank=True, db_index=True)
+    instructivo = models.TextField(blank=True)
+    actualizado_en = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "configuración de importación"
+        verbose_name_plural = "configuraciones de importación"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proveedor", "nombre_config"], name="config_unica_por_proveedor"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proveedor.abreviatura}: {self.nombre_config}"
+
+    # Nombres de campo del dominio ↔ columnas del modelo original.
+    COLUMNAS = {
+        "codigo": "col_codigo",
+        "descripcion": "col_descripcion",
+        "precio": "col_precio",
+        "bulto": "col_cant",
+        "iva": "col_iva",
+        "codigo_barras": "col_cod_barras",
+        "marca": "col_marca",
+    }
+
+    def mapeo(self) -> dict:
+        columnas = {campo: getattr(self, atributo) for campo, atributo in self.COLUMNAS.items()}
+        return {"fila_encabezado": self.fila_encabezado, "columnas": columnas}
+
+    def aplicar_mapeo(self, mapeo: dict) -> None:
+        self.fila_encabezado = mapeo["fila_encabezado"]
+        for campo, atributo in self.COLUMNAS.items():
+            setattr(self, atributo, mapeo["columnas"].get(campo) or "")
+
+
+class ArchivoPendienteQuerySet(models.QuerySet):
+    def en_curso(self) -> "ArchivoPendienteQuerySet":
+        return self.filter(
+            estado__in=[ArchivoPendiente.Estado.PENDIENTE, ArchivoPendiente.Estado.PROCESANDO]
+        )
+
+
+class ArchivoPendiente(models.Model):
+    """Una hoja de una planilla subida, a procesar en segundo plano.
+
+    La base es la verdad de lo que falta hacer: un worker *reclama* el archivo
+    con un UPDATE condicional y sólo confirma su resultado si sigue teniendo el
+    reclamo (token). Los mensajes de Celery son sólo avisos para despertar.
+    """
+
+    class Estado(models.TextChoices):
+        PENDIENTE = "pendiente", "Pendiente"
+        PROCESANDO = "procesando", "Procesando"
+        PROCESADO = "procesado", "Procesado"
+        ERROR = "error", "Error"
+
+    proveedor = models.ForeignKey(Proveedor, on_delete=models.CASCADE, related_name="archivos")
+    subida = models.ForeignKey(Subida, on_delete=models.CASCADE, related_name="archivos")
+    hoja_origen = models.CharField(max_length=120)
+    config_usada = models.ForeignKey(
+        ConfigImportacion, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    # Copia del mapeo elegido al confirmar: cambiar la configuración después no
+    # cambia cómo se lee un archivo ya encolado.
+    mapeo = models.JSONField()
+    nombre_archivo_origen = models.CharField(max_length=255)
+    # CSV normalizado (nombre en el storage), generado por el worker.
+    ruta_csv = models.CharField(max_length=200, blank=True)
+    fecha_subida = models.DateTimeField(default=timezone.now)
+    procesado = models.BooleanField(default=False)
+
+    estado = models.CharField(max_length=12, choices=Estado.choices, default=Estado.PENDIENTE)
+    intentos = models.PositiveSmallIntegerField(default=0)
+    token = models.UUIDField(null=True, blank=True, editable=False)
+    vence_en = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    iniciado_en = models.DateTimeField(null=True, blank=True)
+    finalizado_en = models.DateTimeField(null=True, blank=True)
+
+    filas_leidas = models.PositiveIntegerField(default=0)
+    filas_validas = models.PositiveIntegerField(default=0)
+    filas_descartadas = models.PositiveIntegerField(default=0)
+    codigos_repetidos = models.PositiveIntegerField(default=0)
+    creados = models.PositiveIntegerField(default=0)
+    actualizados = models.PositiveIntegerField(default=0)
+    sin_cambios = models.PositiveIntegerField(default=0)
+    # {"motivo": cantidad} de las filas descartadas.
+    motivos_descarte = models.JSONField(default=dict, blank=True)
+    mensaje_error = models.TextField(blank=True)
+
+    objects = ArchivoPendienteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "archivo pendiente"
+        verbose_name_plural = "archivos pendientes"
+        ordering = ["fecha_subida", "id"]
+        indexes = [
+            # Sirve al reclamo: "el pendiente más viejo" sin recorrer el historial.
+            models.Index(
+                fields=["fecha_subida", "id"],
+                name="archivo_por_reclamar",
+                condition=models.Q(estado__in=["pendiente", "procesando"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.nombre_archivo_origen} [{self.hoja_origen}]"
+
+    @property
+    def terminado(self) -> bool:
+        return self.estado in (self.Estado.PROCESADO, self.Estado.ERROR)
+
+    def resumen(self) -> dict:
+        """Lo que devuelve la tarea y muestra la línea de comandos."""
+        return {
+            "archivo": self.pk,
+            "proveedor": self.proveedor.abreviatura,
+            "hoja": self.hoja_origen,
+            "estado": self.estado,
+            "filas_leidas": self.filas_leidas,
+            "filas_validas": self.filas_validas,
+            "filas_descartadas": self.filas_descartadas,
+            "codigos_repetidos": self.codigos_repetidos,
+            "creados": self.creados,
+            "actualizados": self.actualizados,
+            "sin_cambios": self.sin_cambios,
+            "error": self.mensaje_error,
+        }

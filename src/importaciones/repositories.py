@@ -1,0 +1,9 @@
+from . import services
+
+
+class ExcelRepository:
+    """Nombre del sistema original; delega en services (una sola implementación)."""
+
+    @staticmethod
+    def procesar_pendientes(limit: int | None = None) -> list[dict]:
+        return services.procesar_pendientes(limite=limit)

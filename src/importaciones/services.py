@@ -1,0 +1,437 @@
+"""Los flujos de la importación: subir, sugerir, confirmar, reclamar y procesar.
+
+La web, la tarea de Celery y los comandos llaman a estas funciones: hay una
+sola implementación de cada flujo.
+"""
+
+import csv
+import io
+import logging
+import socket
+import tempfile
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import chain, islice
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from kombu.exceptions import OperationalError as ErrorBroker
+
+from proveedores.models import Proveedor
+
+from .carga import COLUMNAS_CSV, cargar_precios
+from .models import ArchivoPendiente, ConfigImportacion, Subida
+from .normalizacion import (
+    LARGO_MAXIMO_CODIGO,
+    ValorInvalido,
+    clave_codigo,
+    detectar_separador_decimal,
+    limpiar_texto,
+    normalizar_codigo,
+    normalizar_codigo_barras,
+    parsear_bulto,
+    parsear_iva,
+    parsear_precio,
+)
+from .planillas import (
+    Celda,
+    ErrorPlanilla,
+    HojaPrevia,
+    detectar_formato,
+    indice_columna,
+    iterar_filas,
+    leer_vista_previa,
+)
+from .sugerencias import huella_encabezado, normalizar_encabezado, sugerir_mapeo
+
+logger = logging.getLogger(__name__)
+
+ESTADO = ArchivoPendiente.Estado
+# Filas leídas antes de decidir la convención decimal de la columna de precio.
+FILAS_PARA_CONVENCION = 2000
+# Cada cuántas filas se informa el avance (y se renueva el plazo del reclamo).
+FILAS_POR_AVANCE = 5000
+
+
+class ReclamoPerdido(Exception):
+    """Otro worker tomó el archivo (venció el plazo): este no debe confirmar nada."""
+
+
+# --- Subida y vista previa --------------------------------------------------------
+
+
+def registrar_subida(
+    proveedor: Proveedor, archivo: File, nombre_original: str, usuario=None
+) -> Subida:
+    """Guarda la planilla en el storage bajo un nombre generado; no la lee entera."""
+    formato = detectar_formato(archivo)
+    subida = Subida(
+        proveedor=proveedor,
+        nombre_original=nombre_original[:255],
+        formato=formato,
+        tamano=archivo.size,
+        subido_por=usuario,
+    )
+    subida.archivo.save(nombre_original, archivo, save=False)
+    subida.save()
+    logger.info("Subida %s: %s (%s, %s bytes)", subida.pk, nombre_original, formato, subida.tamano)
+    return subida
+
+
+@dataclass
+class HojaPropuesta:
+    """Una hoja de la vista previa con el mapeo propuesto para importarla."""
+
+    hoja: HojaPrevia
+    mapeo: dict
+    motivos: dict[str, str]
+    origen: str  # "configuracion" o "sugerencia"
+    completa: bool
+
+
+def vista_previa(subida: Subida) -> list[HojaPropuesta]:
+    with subida.archivo.open("rb") as archivo:
+        hojas = leer_vista_previa(archivo, subida.formato)
+    configuraciones = list(subida.proveedor.configuraciones.all())
+    propuestas = []
+    for hoja in hojas:
+        config = _configuracion_para(hoja, configuraciones)
+        if config:
+            mapeo = config.mapeo()
+            motivos = {
+                campo: "configuración guardada"
+                for campo, letra in mapeo["columnas"].items()
+                if letra
+            }
+            propuestas.append(HojaPropuesta(hoja, mapeo, motivos, "configuracion", True))
+        else:
+            sugerencia = sugerir_mapeo(hoja.filas)
+            propuestas.append(
+                HojaPropuesta(
+                    hoja, sugerencia.mapeo(), sugerencia.motivos, "sugerencia", sugerencia.completa
+                )
+            )
+    return propuestas
+
+
+def subir_planilla(
+    proveedor: Proveedor, archivo: File, nombre_original: str, usuario=None
+) -> tuple[Subida, list[HojaPropuesta]]:
+    """Guarda la planilla y lee su vista previa; si no se puede leer, no queda nada guardado."""
+    subida = registrar_subida(proveedor, archivo, nombre_original, usuario)
+    try:
+        return subida, vista_previa(subida)
+    except ErrorPlanilla:
+        subida.archivo.delete(save=False)
+        subida.delete()
+        raise
+
+
+def _huella(hoja: HojaPrevia, fila_encabezado: int) -> str:
+    if not 1 <= fila_encabezado <= len(hoja.filas):
+        return ""
+    return huella_encabezado(hoja.filas[fila_encabezado - 1])
+
+
+def _configuracion_para(
+    hoja: HojaPrevia, configuraciones: list[ConfigImportacion]
+) -> ConfigImportacion | None:
+    """La configuración guardada que corresponde a esta hoja, si hay una.
+
+    Gana la que reconoce el mismo encabezado (huella); una configuración sin
+    huella (cargada a mano en el admin) se usa si se llama como la hoja. Si el
+    formato cambió, no se aplica la vieja: leería columnas equivocadas.
+    """
+    for config in configuraciones:
+        if config.huella and config.huella == _huella(hoja, config.fila_encabezado):
+            return config
+    for config in configuraciones:
+        if not config.huella and config.nombre_config == hoja.nombre:
+            return config
+    return None
+
+
+# --- Confirmación y encolado ------------------------------------------------------
+
+
+def confirmar_importacion(
+    subida: Subida, elecciones: dict[str, dict], encolar: bool = True
+) -> list[ArchivoPendiente]:
+    """Crea un ArchivoPendiente por hoja elegida y guarda el mapeo como configuración.
+
+    `elecciones` va de nombre de hoja a mapeo ({"fila_encabezado", "columnas"}).
+    El aviso al worker sale sólo después del commit, así nunca procesa algo
+    que todavía no está en la base.
+    """
+    hojas = {propuesta.hoja.nombre: propuesta.hoja for propuesta in vista_previa(subida)}
+    archivos = []
+    with transaction.atomic():
+        for nombre_hoja, mapeo in elecciones.items():
+            config, _creada = ConfigImportacion.objects.get_or_create(
+                proveedor=subida.proveedor,
+                nombre_config=nombre_hoja[:120],
+                defaults={"fila_encabezado": mapeo["fila_encabezado"]},
+            )
+            config.aplicar_mapeo(mapeo)
+            config.huella = _huella(hojas[nombre_hoja], mapeo["fila_encabezado"])
+            config.save()
+            archivos.append(
+                ArchivoPendiente.objects.create(
+                    proveedor=subida.proveedor,
+                    subida=subida,
+                    hoja_origen=nombre_hoja,
+                    config_usada=config,
+                    mapeo=mapeo,
+                    nombre_archivo_origen=subida.nombre_original,
+                    fecha_subida=subida.fecha,
+                )
+            )
+        if encolar:
+            transaction.on_commit(encolar_procesamiento, robust=True)
+    return archivos
+
+
+def encolar_procesamiento() -> str | None:
+    """Despierta a un worker. Si el broker no está, el archivo sigue pendiente en la base."""
+    from .tasks import procesar_pendientes
+
+    try:
+        return procesar_pendientes.delay().id
+    except ErrorBroker:
+        logger.warning(
+            "Broker no disponible: los archivos quedan pendientes hasta el próximo aviso."
+        )
+        return None
+
+
+# --- Procesamiento ----------------------------------------------------------------
+
+
+def procesar_pendientes(limite: int | None = None) -> list[dict]:
+    """Procesa archivos pendientes de a uno hasta que no quede ninguno (o hasta `limite`)."""
+    resumenes = []
+    while limite is None or len(resumenes) < limite:
+        archivo = reclamar_siguiente()
+        if archivo is None:
+            break
+        resumenes.append(procesar_archivo(archivo).resumen())
+    return resumenes
+
+
+def _nombre_worker() -> str:
+    import os
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def reclamar_siguiente(ids: list[int] | None = None) -> ArchivoPendiente | None:
+    """Toma el archivo pendiente más viejo con un UPDATE condicional.
+
+    Funciona igual en SQLite y PostgreSQL: si dos workers compiten por el
+    mismo archivo, el UPDATE de uno afecta 0 filas y pasa al siguiente. Un
+    archivo "procesando" cuyo plazo venció (el worker murió) se puede volver a
+    tomar; después de TARIFARIO_MAX_INTENTOS queda en error.
+    """
+    while True:
+        ahora = timezone.now()
+        reclamables = ArchivoPendiente.objects.filter(
+            Q(estado=ESTADO.PENDIENTE) | Q(estado=ESTADO.PROCESANDO, vence_en__lt=ahora)
+        )
+        if ids is not None:
+            reclamables = reclamables.filter(pk__in=ids)
+        candidato = reclamables.order_by("fecha_subida", "id").values_list("pk", flat=True).first()
+        if candidato is None:
+            return None
+        token = uuid.uuid4()
+        tomado = reclamables.filter(pk=candidato).update(
+            estado=ESTADO.PROCESANDO,
+            token=token,
+            intentos=F("intentos") + 1,
+            vence_en=ahora + timedelta(seconds=settings.TARIFARIO_LEASE_SEGUNDOS),
+            iniciado_en=ahora,
+            worker=_nombre_worker(),
+        )
+        if not tomado:
+            continue
+        archivo = ArchivoPendiente.objects.select_related("proveedor", "subida").get(pk=candidato)
+        if archivo.intentos > settings.TARIFARIO_MAX_INTENTOS:
+            _finalizar_con_error(
+                archivo,
+                f"El archivo interrumpió el procesamiento {archivo.intentos - 1} veces "
+                "(el worker se cayó leyéndolo). Revisalo o dividilo y volvé a subirlo.",
+            )
+            continue
+        return archivo
+
+
+def procesar_archivo(archivo: ArchivoPendiente) -> ArchivoPendiente:
+    """Lee, normaliza y aplica un archivo ya reclamado. Los errores del archivo quedan en él."""
+    try:
+        lectura = convertir_a_csv(archivo)
+        with transaction.atomic():
+            with default_storage.open(archivo.ruta_csv, "rb") as normalizado:
+                carga = cargar_precios(normalizado, archivo.proveedor_id, timezone.now())
+            _finalizar(
+                archivo,
+                estado=ESTADO.PROCESADO,
+                procesado=True,
+                filas_leidas=lectura.leidas,
+                filas_validas=lectura.validas,
+                filas_descartadas=lectura.descartadas,
+                motivos_descarte=dict(lectura.motivos),
+                codigos_repetidos=carga.repetidos,
+                creados=carga.creados,
+                actualizados=carga.actualizados,
+                sin_cambios=carga.sin_cambios,
+            )
+    except ErrorPlanilla as error:
+        logger.warning("Archivo %s con error: %s", archivo.pk, error)
+        _finalizar_con_error(archivo, str(error))
+    except ReclamoPerdido:
+        logger.warning("Archivo %s: otro worker lo tomó; no se aplicó nada.", archivo.pk)
+    archivo.refresh_from_db()
+    logger.info(
+        "Archivo %s (%s, hoja %s): %s, %s filas válidas, %s nuevos, %s actualizados",
+        archivo.pk,
+        archivo.proveedor.abreviatura,
+        archivo.hoja_origen,
+        archivo.estado,
+        archivo.filas_validas,
+        archivo.creados,
+        archivo.actualizados,
+    )
+    return archivo
+
+
+def _finalizar(archivo: ArchivoPendiente, **campos) -> None:
+    """Cierra el archivo sólo si este worker sigue teniendo el reclamo (commit con token)."""
+    actualizados = ArchivoPendiente.objects.filter(
+        pk=archivo.pk, token=archivo.token, estado=ESTADO.PROCESANDO
+    ).update(finalizado_en=timezone.now(), vence_en=None, **campos)
+    if actualizados != 1:
+        raise ReclamoPerdido
+
+
+def _finalizar_con_error(archivo: ArchivoPendiente, mensaje: str) -> None:
+    _finalizar(archivo, estado=ESTADO.ERROR, mensaje_error=mensaje)
+
+
+def _renovar_reclamo(archivo: ArchivoPendiente, filas_leidas: int) -> None:
+    renovado = ArchivoPendiente.objects.filter(
+        pk=archivo.pk, token=archivo.token, estado=ESTADO.PROCESANDO
+    ).update(
+        filas_leidas=filas_leidas,
+        vence_en=timezone.now() + timedelta(seconds=settings.TARIFARIO_LEASE_SEGUNDOS),
+    )
+    if not renovado:
+        raise ReclamoPerdido
+
+
+@dataclass
+class Lectura:
+    leidas: int = 0
+    validas: int = 0
+    motivos: Counter | None = None
+
+    @property
+    def descartadas(self) -> int:
+        return sum(self.motivos.values()) if self.motivos else 0
+
+
+def convertir_a_csv(archivo: ArchivoPendiente) -> Lectura:
+    """Lee la hoja en streaming y escribe un CSV normalizado en el storage (`ruta_csv`)."""
+    mapeo = archivo.mapeo
+    columnas = {campo: indice_columna(letra) for campo, letra in mapeo["columnas"].items() if letra}
+    fila_encabezado = int(mapeo["fila_encabezado"])
+    lectura = Lectura(motivos=Counter())
+
+    def celda(fila: list[Celda], campo: str) -> Celda:
+        indice = columnas.get(campo)
+        return fila[indice] if indice is not None and indice < len(fila) else None
+
+    with (
+        archivo.subida.archivo.open("rb") as origen,
+        tempfile.TemporaryFile() as temporal,
+    ):
+        filas = iterar_filas(origen, archivo.subida.formato, archivo.hoja_origen)
+        encabezado: list[Celda] = []
+        datos = iter([])
+        for numero, fila in filas:
+            if numero == fila_encabezado:
+                encabezado = fila
+                datos = filas
+                break
+        encabezado_codigo = normalizar_encabezado(celda(encabezado, "codigo"))
+        primeras = list(islice(datos, FILAS_PARA_CONVENCION))
+        separador = detectar_separador_decimal(celda(fila, "precio") for _, fila in primeras)
+
+        texto = io.TextIOWrapper(temporal, encoding="utf-8", newline="")
+        escritor = csv.writer(texto)
+        escritor.writerow(COLUMNAS_CSV)
+        for numero, fila in chain(primeras, datos):
+            if not any(valor not in (None, "") for valor in fila):
+                continue
+            lectura.leidas += 1
+            if lectura.leidas % FILAS_POR_AVANCE == 0:
+                _renovar_reclamo(archivo, lectura.leidas)
+            codigo = normalizar_codigo(celda(fila, "codigo"))
+            if not codigo:
+                lectura.motivos["sin código"] += 1
+                continue
+            if len(codigo) > LARGO_MAXIMO_CODIGO:
+                lectura.motivos["código demasiado largo"] += 1
+                continue
+            if encabezado_codigo and normalizar_encabezado(codigo) == encabezado_codigo:
+                lectura.motivos["encabezado repetido"] += 1
+                continue
+            try:
+                precio = parsear_precio(celda(fila, "precio"), separador)
+            except ValorInvalido as motivo:
+                lectura.motivos[str(motivo)] += 1
+                continue
+            lectura.validas += 1
+            escritor.writerow(
+                (
+                    numero,
+                    codigo,
+                    clave_codigo(codigo),
+                    limpiar_texto(celda(fila, "descripcion"), 500),
+                    precio,
+                    parsear_bulto(celda(fila, "bulto")) if "bulto" in columnas else 1,
+                    parsear_iva(celda(fila, "iva")),
+                    normalizar_codigo_barras(celda(fila, "codigo_barras")),
+                    limpiar_texto(celda(fila, "marca"), 120),
+                )
+            )
+        texto.flush()
+        texto.detach()
+        if not encabezado:
+            raise ErrorPlanilla(f"La hoja no llega a la fila de encabezado {fila_encabezado}.")
+        if lectura.validas == 0:
+            raise ErrorPlanilla(_sin_filas_validas(lectura))
+        temporal.seek(0)
+        if archivo.ruta_csv:
+            default_storage.delete(archivo.ruta_csv)
+        archivo.ruta_csv = default_storage.save(f"csv/archivo-{archivo.pk}.csv", File(temporal))
+    ArchivoPendiente.objects.filter(pk=archivo.pk, token=archivo.token).update(
+        ruta_csv=archivo.ruta_csv, filas_leidas=lectura.leidas
+    )
+    return lectura
+
+
+def _sin_filas_validas(lectura: Lectura) -> str:
+    if not lectura.leidas:
+        return "La hoja no tiene filas de datos debajo del encabezado."
+    motivos = ", ".join(
+        f"{motivo}: {cantidad}" for motivo, cantidad in lectura.motivos.most_common(3)
+    )
+    return (
+        f"Ninguna de las {lectura.leidas} filas tiene código y precio válidos ({motivos}). "
+        "Revisá qué columnas se eligieron para código y precio."
+    )

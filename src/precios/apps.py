@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PreciosConfig(AppConfig):
+    name = "precios"
+    verbose_name = "Precios"

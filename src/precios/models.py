@@ -1,0 +1,122 @@
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import models
+
+from proveedores.models import Proveedor
+
+IVA_POR_DEFECTO = Decimal("0.21")
+CENTAVOS = Decimal("0.01")
+
+
+class PrecioDeLista(models.Model):
+    """El precio de lista de un artículo de un proveedor; la importación hace upsert."""
+
+    proveedor = models.ForeignKey(Proveedor, on_delete=models.CASCADE, related_name="precios")
+    # Tal como lo escribe el proveedor (conserva ceros a la izquierda).
+    codigo = models.CharField(max_length=64)
+    # Clave de comparación: un código numérico sin ceros a la izquierda ("0037" == "37").
+    codigo_clave = models.CharField(max_length=64)
+    descripcion = models.CharField(max_length=500, blank=True)
+    precio = models.DecimalField(max_digits=18, decimal_places=6)
+    iva = models.DecimalField(max_digits=6, decimal_places=4, default=IVA_POR_DEFECTO)
+    bulto = models.PositiveIntegerField(default=1)
+    stock = models.IntegerField(null=True, blank=True)
+    marca = models.CharField(max_length=120, blank=True)
+    codigo_barras = models.CharField(max_length=32, blank=True)
+    creado_en = models.DateTimeField(auto_now_add=True)
+    actualizado_en = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "precio de lista"
+        verbose_name_plural = "precios de lista"
+        ordering = ["proveedor", "codigo_clave"]
+        constraints = [
+            # El upsert de la importación usa esta restricción (ON CONFLICT).
+            models.UniqueConstraint(
+                fields=["proveedor", "codigo_clave"], name="precio_unico_por_proveedor_y_codigo"
+            ),
+            models.CheckConstraint(condition=models.Q(precio__gte=0), name="precio_no_negativo"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.codigo_completo} {self.descripcion}"
+
+    @property
+    def codigo_completo(self) -> str:
+        return f"{self.codigo}/{self.proveedor.abreviatura}"
+
+    def precios_de_venta(self, dividir: bool = False) -> dict[str, Decimal]:
+        return calcular_precios_de_venta(self, self.proveedor, dividir=dividir)
+
+
+def _redondear(valor: Decimal) -> Decimal:
+    return valor.quantize(CENTAVOS, rounding=ROUND_HALF_UP)
+
+
+def calcular_precios_de_venta(
+    precio: PrecioDeLista, proveedor: Proveedor, dividir: bool = False
+) -> dict[str, Decimal]:
+    """Precio final y en efectivo como en el sistema original.
+
+    base = lista (÷ bulto si se vende por unidad) × (1 + IVA) × (1 − descuento);
+    final = base × margen; efectivo = final × margen efectivo; redondeo a
+    centavos con medio hacia arriba.
+    """
+    lista = precio.precio / precio.bulto if dividir and precio.bulto else precio.precio
+    base = lista * (1 + precio.iva) * (1 - proveedor.descuento_comercial)
+    final = base * proveedor.margen_ganancia
+    return {
+        "final": _redondear(final),
+        "efectivo": _redondear(final * proveedor.margen_ganancia_efectivo),
+    }
+
+
+class Articulo(models.Model):
+    """Artículo canónico del local, identificado por su código de barras."""
+
+    codigo_barras = models.CharField(max_length=32, unique=True)
+    nombre = models.CharField(max_length=200)
+    descripcion = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["nombre"]
+
+    def __str__(self) -> str:
+        return f"{self.nombre} ({self.codigo_barras})"
+
+
+class ArticuloProveedor(models.Model):
+    """Vínculo entre el precio de un proveedor y el artículo del local."""
+
+    precio_lista = models.OneToOneField(
+        PrecioDeLista, on_delete=models.CASCADE, related_name="articulo_proveedor"
+    )
+    articulo = models.ForeignKey(Articulo, on_delete=models.CASCADE, related_name="proveedores")
+    codigo_proveedor = models.CharField(max_length=64)
+    descripcion_proveedor = models.CharField(max_length=500, blank=True)
+    precio = models.DecimalField(max_digits=18, decimal_places=6)
+    stock = models.IntegerField(null=True, blank=True)
+    dividir = models.BooleanField(default=False, help_text="Vender por unidad dividiendo el bulto.")
+
+    class Meta:
+        verbose_name = "artículo de proveedor"
+        verbose_name_plural = "artículos de proveedor"
+
+    def __str__(self) -> str:
+        return f"{self.codigo_proveedor} → {self.articulo}"
+
+
+class ArticuloSinRevisar(models.Model):
+    """Precio de proveedor que todavía no se vinculó a un Articulo del local."""
+
+    precio_lista = models.OneToOneField(
+        PrecioDeLista, on_delete=models.CASCADE, related_name="sin_revisar"
+    )
+    creado_en = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "artículo sin revisar"
+        verbose_name_plural = "artículos sin revisar"
+
+    def __str__(self) -> str:
+        return str(self.precio_lista)

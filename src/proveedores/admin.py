@@ -1,0 +1,9 @@
+from django.contrib import admin
+
+from .models import Proveedor
+
+
+@admin.register(Proveedor)
+class ProveedorAdmin(admin.ModelAdmin):
+    list_display = ["nombre", "abreviatura", "descuento_comercial", "margen_ganancia"]
+    search_fields = ["nombre", "abreviatura"]
