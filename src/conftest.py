@@ -198,6 +198,8 @@ def entorno_de_pruebas(broker: str) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "core_config.settings_pruebas",
         "DATABASE_URL": url_base_de_pruebas(),
         "PRUEBAS_BROKER_URL": broker,
+        # Resultados en otra base del mismo servidor, para `celery result`.
+        "CELERY_RESULT_BACKEND": broker.rsplit("/", 1)[0] + "/1",
         "DATA_DIR": str(settings.DATA_DIR),
     }
 

@@ -1,5 +1,4 @@
 import csv
-import sys
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
@@ -48,12 +47,12 @@ class Command(BaseCommand):
             with open(salida, "w", encoding="utf-8", newline="") as destino:
                 cantidad = self._csv(filas, destino)
         else:
-            cantidad = self._csv(filas, sys.stdout)
+            cantidad = self._csv(filas, self.stdout)
         if salida:
             self.stdout.write(f"Exportados {cantidad} precios a {salida}.")
 
     def _csv(self, filas, destino) -> int:
-        escritor = csv.writer(destino)
+        escritor = csv.writer(destino, lineterminator="\n")
         escritor.writerow(ENCABEZADO)
         cantidad = 0
         for codigo, descripcion, marca, precio, bulto, iva, barras in filas:
