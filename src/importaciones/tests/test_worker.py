@@ -10,8 +10,8 @@ import pytest
 import redis
 from django.conf import settings
 from django.core.files import File
-from django.core.management import call_command
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
 from conftest import entorno_de_pruebas, esperar, lista_con_banner
 from importaciones import services
