@@ -6,7 +6,7 @@ PUERTO ?= 8001
 # Base PostgreSQL para la segunda pasada de pruebas (pytest-django crea test_<nombre>).
 PG_PRUEBAS_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test test-sqlite test-postgres lint format lock
+.PHONY: install run test test-sqlite test-postgres lint format lock bench
 
 install: $(VENV)/.instalado
 
@@ -55,3 +55,7 @@ lock:
 	.venv-lock/bin/pip install --quiet -r requirements-dev.in
 	(echo "-r requirements.txt"; .venv-lock/bin/pip freeze | sort | grep -vxFf requirements.txt) > requirements-dev.txt
 	rm -rf .venv-lock
+
+# Mide la importación (100k filas, xlsx y csv, SQLite y PostgreSQL). No es parte de las pruebas.
+bench: install
+	$(PY) bench/importacion.py --filas $(or $(FILAS),100000) --postgres $(PG_PRUEBAS_URL)
