@@ -22,6 +22,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, puerto: int, **opciones) -> None:
         procesos: list[subprocess.Popen] = []
+        # Un `kill` (SIGTERM) también debe apagar el broker, el worker y la web.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         if settings.BROKER_EMBEBIDO:
             puerto_broker = settings.BROKER_EMBEBIDO_PUERTO
             if broker_embebido.responde(puerto_broker):
@@ -39,7 +41,7 @@ class Command(BaseCommand):
         procesos.append(
             subprocess.Popen([*celery, "--concurrency", "1"], cwd=settings.BASE_DIR, env=entorno)
         )
-        web = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{puerto}"]
+        web = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{puerto}"]
         procesos.append(subprocess.Popen(web, cwd=settings.BASE_DIR, env=entorno))
         try:
             procesos[-1].wait()
