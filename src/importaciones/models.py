@@ -141,6 +141,8 @@ class ArchivoPendiente(models.Model):
     iniciado_en = models.DateTimeField(null=True, blank=True)
     finalizado_en = models.DateTimeField(null=True, blank=True)
 
+    # Estimación del total de filas de la hoja, para la barra de avance.
+    filas_totales = models.PositiveIntegerField(null=True, blank=True)
     filas_leidas = models.PositiveIntegerField(default=0)
     filas_validas = models.PositiveIntegerField(default=0)
     filas_descartadas = models.PositiveIntegerField(default=0)

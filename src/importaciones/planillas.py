@@ -247,6 +247,35 @@ def _xlsx_resolver_textos(libro: zipfile.ZipFile, hojas: list[HojaPrevia]) -> No
 # --- Lectura completa -------------------------------------------------------------
 
 
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension ref="[A-Z]+\d+:?[A-Z]*(\d*)"')
+
+
+def filas_estimadas(archivo: IO[bytes], formato: str, hoja: str) -> int | None:
+    """Cuántas filas tiene la hoja, sin leerla: para mostrar el avance (puede ser aproximado)."""
+    archivo.seek(0)
+    try:
+        if formato == "xlsx":
+            with zipfile.ZipFile(archivo) as libro:
+                ruta = dict(_xlsx_hojas(libro)).get(hoja)
+                if ruta is None:
+                    return None
+                with libro.open(ruta) as xml:
+                    encontrado = _DIMENSION.search(xml.read(4096))
+                return int(encontrado.group(1)) if encontrado and encontrado.group(1) else None
+        if formato == "csv":
+            muestra = archivo.read(MUESTRA_CSV)
+            lineas = muestra.count(b"\n")
+            if not lineas:
+                return None
+            archivo.seek(0, io.SEEK_END)
+            return round(archivo.tell() * lineas / len(muestra))
+    except (zipfile.BadZipFile, KeyError, SyntaxError):
+        return None
+    finally:
+        archivo.seek(0)
+    return None
+
+
 def iterar_filas(archivo: IO[bytes], formato: str, hoja: str) -> Iterator[tuple[int, list[Celda]]]:
     """(número de fila 1-based, celdas) de una hoja; las columnas empiezan en A."""
     if formato == "csv":

@@ -44,6 +44,7 @@ from .planillas import (
     ErrorPlanilla,
     HojaPrevia,
     detectar_formato,
+    filas_estimadas,
     indice_columna,
     iterar_filas,
     leer_vista_previa,
@@ -359,6 +360,10 @@ def convertir_a_csv(archivo: ArchivoPendiente) -> Lectura:
         archivo.subida.archivo.open("rb") as origen,
         tempfile.TemporaryFile() as temporal,
     ):
+        archivo.filas_totales = filas_estimadas(origen, archivo.subida.formato, archivo.hoja_origen)
+        ArchivoPendiente.objects.filter(pk=archivo.pk, token=archivo.token).update(
+            filas_totales=archivo.filas_totales
+        )
         filas = iterar_filas(origen, archivo.subida.formato, archivo.hoja_origen)
         encabezado: list[Celda] = []
         datos = iter([])

@@ -7,6 +7,7 @@ from importaciones.planillas import (
     ErrorPlanilla,
     detectar_csv,
     detectar_formato,
+    filas_estimadas,
     indice_columna,
     iterar_filas,
     leer_vista_previa,
@@ -96,3 +97,11 @@ def test_csv_con_bytes_invalidos_se_rechaza_sin_adivinar(tmp_path):
     ruta.write_bytes(b"Codigo;Precio\n1;\x81\x8d\x8f\x90\x9d\n")
     with ruta.open("rb") as archivo, pytest.raises(ErrorPlanilla, match="codificación"):
         detectar_csv(archivo)
+
+
+@pytest.mark.parametrize("formato", ["xlsx", "csv"])
+def test_estima_las_filas_sin_leer_la_hoja(planillas, formato):
+    ruta = planillas[formato]({"Lista": lista_con_banner(500)})
+    with ruta.open("rb") as archivo:
+        estimadas = filas_estimadas(archivo, formato, "CSV" if formato == "csv" else "Lista")
+    assert 450 <= estimadas <= 560
