@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "proveedores",
     "precios",
     "importaciones",
+    "monitor_tareas",
 ]
 
 MIDDLEWARE = [
@@ -205,7 +206,16 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.5,
     "interval_max": 1,
 }
-# Eventos para Flower y el monitor de tareas (ven también las encoladas).
+# Trabajo periódico (celery beat): retención del historial de tareas.
+TAREAS_RETENCION_DIAS = int(os.environ.get("TAREAS_RETENCION_DIAS", "90"))
+CELERY_BEAT_SCHEDULE = {
+    "purgar-historial-de-tareas": {
+        "task": "monitor_tareas.purgar_historial",
+        "schedule": 24 * 3600,
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+# Eventos para Flower (ve también las encoladas); el monitor propio usa señales.
 CELERY_WORKER_SEND_TASK_EVENTS = True
 CELERY_TASK_SEND_SENT_EVENT = True
 

@@ -8,4 +8,5 @@ urlpatterns = [
     path("cuentas/", include("django.contrib.auth.urls")),
     path("importaciones/", include("importaciones.urls")),
     path("precios/", include("precios.urls")),
+    path("tareas/", include("monitor_tareas.urls")),
 ]

@@ -117,6 +117,7 @@ class ArchivoPendiente(models.Model):
         PROCESANDO = "procesando", "Procesando"
         PROCESADO = "procesado", "Procesado"
         ERROR = "error", "Error"
+        CANCELADO = "cancelado", "Cancelado"
 
     proveedor = models.ForeignKey(Proveedor, on_delete=models.CASCADE, related_name="archivos")
     subida = models.ForeignKey(Subida, on_delete=models.CASCADE, related_name="archivos")
@@ -174,7 +175,22 @@ class ArchivoPendiente(models.Model):
 
     @property
     def terminado(self) -> bool:
-        return self.estado in (self.Estado.PROCESADO, self.Estado.ERROR)
+        return self.estado in (self.Estado.PROCESADO, self.Estado.ERROR, self.Estado.CANCELADO)
+
+    @property
+    def velocidad(self) -> float | None:
+        """Filas por segundo mientras se procesa."""
+        if self.estado != self.Estado.PROCESANDO or not self.iniciado_en or not self.filas_leidas:
+            return None
+        segundos = (timezone.now() - self.iniciado_en).total_seconds()
+        return self.filas_leidas / segundos if segundos > 0 else None
+
+    @property
+    def segundos_restantes(self) -> float | None:
+        velocidad = self.velocidad
+        if not velocidad or not self.filas_totales:
+            return None
+        return max(self.filas_totales - self.filas_leidas, 0) / velocidad
 
     def resumen(self) -> dict:
         """Lo que devuelve la tarea y muestra la línea de comandos."""

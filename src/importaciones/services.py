@@ -13,6 +13,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from itertools import chain, islice
 
 from django.conf import settings
@@ -194,16 +195,22 @@ def confirmar_importacion(
                 )
             )
         if encolar:
-            transaction.on_commit(encolar_procesamiento, robust=True)
+            for archivo in archivos:
+                transaction.on_commit(partial(encolar_procesamiento, archivo.pk), robust=True)
     return archivos
 
 
-def encolar_procesamiento() -> str | None:
-    """Despierta a un worker. Si el broker no está, el archivo sigue pendiente en la base."""
+def encolar_procesamiento(archivo_id: int | None = None) -> str | None:
+    """Despierta a un worker (para un archivo, o para todos los pendientes).
+
+    Si el broker no está, el archivo sigue pendiente en la base y lo toma el
+    próximo aviso (o el worker cuando arranca).
+    """
     from .tasks import procesar_pendientes
 
+    argumentos = {"archivo_id": archivo_id} if archivo_id else {}
     try:
-        return procesar_pendientes.delay().id
+        return procesar_pendientes.apply_async(kwargs=argumentos).id
     except ErrorBroker:
         logger.warning(
             "Broker no disponible: los archivos quedan pendientes hasta el próximo aviso."
@@ -211,14 +218,41 @@ def encolar_procesamiento() -> str | None:
         return None
 
 
+def cancelar_archivo(archivo_id: int) -> bool:
+    """Cancela un archivo que todavía no empezó; False si ya no estaba pendiente."""
+    return bool(
+        ArchivoPendiente.objects.filter(pk=archivo_id, estado=ESTADO.PENDIENTE).update(
+            estado=ESTADO.CANCELADO,
+            finalizado_en=timezone.now(),
+            mensaje_error="Cancelado antes de procesarse.",
+        )
+    )
+
+
+def volver_a_pendiente(archivo_id: int) -> bool:
+    """Un archivo con error o cancelado vuelve a la cola (sin encolar el aviso)."""
+    return bool(
+        ArchivoPendiente.objects.filter(
+            pk=archivo_id, estado__in=[ESTADO.ERROR, ESTADO.CANCELADO]
+        ).update(
+            estado=ESTADO.PENDIENTE, intentos=0, mensaje_error="", finalizado_en=None, token=None
+        )
+    )
+
+
 # --- Procesamiento ----------------------------------------------------------------
 
 
-def procesar_pendientes(limite: int | None = None) -> list[dict]:
-    """Procesa archivos pendientes de a uno hasta que no quede ninguno (o hasta `limite`)."""
+def procesar_pendientes(limite: int | None = None, archivo_id: int | None = None) -> list[dict]:
+    """Procesa archivos pendientes de a uno hasta que no quede ninguno (o hasta `limite`).
+
+    Con `archivo_id`, sólo ese archivo (si sigue pendiente).
+    """
+    if archivo_id is not None:
+        limite = 1
     resumenes = []
     while limite is None or len(resumenes) < limite:
-        archivo = reclamar_siguiente()
+        archivo = reclamar_siguiente(ids=[archivo_id] if archivo_id is not None else None)
         if archivo is None:
             break
         resumenes.append(procesar_archivo(archivo).resumen())

@@ -3,16 +3,26 @@ import logging
 from celery import shared_task
 from celery.signals import worker_ready
 
+from monitor_tareas.models import RegistroTarea
+
 from .models import ArchivoPendiente
 from .repositories import ExcelRepository
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="importaciones.procesar_pendientes")
-def procesar_pendientes(limit: int | None = None) -> list[dict]:
-    """Procesa los archivos pendientes; una segunda entrega del mismo aviso no hace nada."""
-    return ExcelRepository.procesar_pendientes(limit=limit)
+@shared_task(bind=True, name="importaciones.procesar_pendientes")
+def procesar_pendientes(
+    self, limit: int | None = None, archivo_id: int | None = None
+) -> list[dict]:
+    """Procesa los archivos pendientes (o sólo `archivo_id`).
+
+    Una segunda entrega del mismo aviso no hace nada: el archivo ya fue reclamado.
+    """
+    if RegistroTarea.fue_cancelada(self.request.id):
+        logger.info("Tarea %s cancelada desde el monitor: no se ejecuta.", self.request.id)
+        return []
+    return ExcelRepository.procesar_pendientes(limit=limit, archivo_id=archivo_id)
 
 
 @worker_ready.connect
