@@ -22,3 +22,5 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Una tarea que falla a pedido, para probar el monitor con un worker real.
+CELERY_IMPORTS = ["monitor_tareas.tests.tareas"]

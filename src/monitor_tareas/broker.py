@@ -34,6 +34,13 @@ class EstadoBroker:
     error: str = ""
 
 
+def revocar(tarea_id: str) -> None:
+    """Avisa a los workers en línea que no ejecuten la tarea (sin esperar si no hay broker)."""
+    with _conexion() as conexion:
+        conexion.ensure_connection(max_retries=0, timeout=ESPERA)
+        current_app.control.revoke(tarea_id, connection=conexion)
+
+
 def _conexion() -> Connection:
     opciones = {"socket_timeout": ESPERA, "socket_connect_timeout": ESPERA, "max_retries": 0}
     return Connection(
@@ -58,7 +65,7 @@ def ids_en_broker() -> set[str] | None:
     """Ids de las tareas en la cola o tomadas sin confirmar; None si no se puede saber."""
     try:
         with _conexion() as conexion:
-            conexion.ensure_connection(max_retries=1, timeout=ESPERA)
+            conexion.ensure_connection(max_retries=0, timeout=ESPERA)
             canal = conexion.default_channel
             cliente = getattr(canal, "client", None)
             if cliente is None:  # otro broker que Redis: no se puede mirar adentro
@@ -74,7 +81,7 @@ def ids_en_broker() -> set[str] | None:
 def estado_broker() -> EstadoBroker:
     try:
         with _conexion() as conexion:
-            conexion.ensure_connection(max_retries=1, timeout=ESPERA)
+            conexion.ensure_connection(max_retries=0, timeout=ESPERA)
             canal = conexion.default_channel
             cliente = getattr(canal, "client", None)
             en_cola = (

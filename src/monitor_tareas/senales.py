@@ -45,7 +45,9 @@ def registrar_encolada(tarea_id: str, nombre: str, args, kwargs) -> None:
 
 
 def _actualizar(tarea_id: str, **campos) -> None:
-    RegistroTarea.objects.filter(tarea_id=tarea_id).update(**campos)
+    # Una tarea cancelada desde el monitor queda cancelada aunque el worker igual la reciba
+    # (la tarea misma no hace nada: ver RegistroTarea.fue_cancelada).
+    RegistroTarea.objects.filter(tarea_id=tarea_id).exclude(estado=ESTADO.REVOCADA).update(**campos)
 
 
 @signals.after_task_publish.connect

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from importaciones import services as importaciones
 
-from .broker import ERRORES_BROKER
+from .broker import ERRORES_BROKER, revocar
 from .models import RegistroTarea
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def cancelar(registro: RegistroTarea) -> bool:
             importaciones.cancelar_archivo(registro.archivo_id)
     if cancelada:
         try:
-            current_app.control.revoke(registro.tarea_id)
+            revocar(registro.tarea_id)
         except ERRORES_BROKER:
             # La marca en la base alcanza: la tarea la revisa antes de hacer nada.
             logger.warning("No se pudo avisar la cancelación de %s al broker.", registro.tarea_id)
