@@ -20,7 +20,9 @@ PRECIO_MAXIMO = Decimal("999999999999")
 LARGO_MAXIMO_CODIGO = 64
 
 SIN_PRECIO = {"", "-", "--", "–", "—", "s/p", "sp", "n/a", "na", "consultar", "#n/a"}
-_SIMBOLOS = re.compile(r"(u\$s|us\$|usd|ars|\$|€|\s|\u00a0)", re.IGNORECASE)
+_SIMBOLOS = re.compile(r"(ars|\$|€|\s|\u00a0)", re.IGNORECASE)
+# Un precio en dólares no se lee como si fuera en pesos: se descarta con su motivo.
+_DOLARES = re.compile(r"(u\$s|us\$|usd|u\$d)", re.IGNORECASE)
 _SOLO_DIGITOS = re.compile(r"^\d+$")
 _MILES_PUNTO = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")
 _MILES_COMA = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -117,6 +119,8 @@ def parsear_numero(valor: Celda, separador_decimal: str | None = None) -> Decima
     texto = str(valor).strip()
     if texto.lower() in SIN_PRECIO:
         raise ValorInvalido("sin precio")
+    if _DOLARES.search(texto):
+        raise ValorInvalido("precio en dólares (U$S)")
     negativo = texto.startswith("-")
     texto = _limpiar_numero(texto.lstrip("-+"))
     if not texto:

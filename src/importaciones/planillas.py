@@ -8,14 +8,16 @@ import codecs
 import csv
 import io
 import re
+import struct
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import IO
-from xml.etree.ElementTree import iterparse
+from xml.etree.ElementTree import Element, iterparse
 
 import python_calamine
+import xlrd
 
 Celda = str | float | int | bool | date | datetime | time | None
 
@@ -24,6 +26,13 @@ FIRMA_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DELIMITADORES = (";", ",", "\t", "|")
 CODIFICACIONES = ("utf-8-sig", "cp1252")
 MUESTRA_CSV = 64 * 1024
+# Un .xls BIFF2–BIFF5 "crudo" (sin contenedor OLE) empieza con un registro BOF:
+# 0x09 y la versión (0x00, 0x02, 0x04 o 0x08).
+VERSIONES_BIFF = (0x00, 0x02, 0x04, 0x08)
+# Tope de repeticiones de una celda o fila de ODS: un `number-columns-repeated`
+# de 16.384 celdas con estilo no es dato, y expandirlo llena la memoria.
+REPETICIONES_MAXIMAS = 1000
+COLUMNAS_MAXIMAS = 1024
 
 
 class ErrorPlanilla(Exception):
@@ -81,7 +90,7 @@ def detectar_formato(archivo: IO[bytes]) -> str:
         if tipo.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
             return "ods"
         raise ErrorPlanilla("Es un archivo comprimido, pero no una planilla de Excel ni ODS.")
-    if cabecera.startswith(FIRMA_OLE2):
+    if cabecera.startswith(FIRMA_OLE2) or _es_biff_crudo(cabecera):
         return "xls"
     muestra = archivo.read(MUESTRA_CSV)
     archivo.seek(0)
@@ -90,6 +99,16 @@ def detectar_formato(archivo: IO[bytes]) -> str:
             "No es una planilla: el formato no es Excel, ODS ni texto separado por comas."
         )
     return "csv"
+
+
+def _es_biff_crudo(cabecera: bytes) -> bool:
+    return (
+        len(cabecera) >= 4
+        and cabecera[0] == 0x09
+        and cabecera[1] in VERSIONES_BIFF
+        and cabecera[3] == 0
+        and cabecera[2] in (4, 6, 8, 16)
+    )
 
 
 # --- Vista previa ----------------------------------------------------------------
@@ -106,6 +125,16 @@ def leer_vista_previa(archivo: IO[bytes], formato: str, max_filas: int = 30) -> 
             if len(filas) >= max_filas:
                 break
         return [HojaPrevia("CSV", filas)]
+    if formato == "xls" and _biff_crudo(archivo):
+        libro_xlrd = _abrir_xlrd(archivo)
+        return [
+            HojaPrevia(
+                hoja.name, [_fila_xlrd(libro_xlrd, hoja, r) for r in range(hoja.nrows)][:max_filas]
+            )
+            for hoja in libro_xlrd.sheets()
+        ]
+    if formato == "ods" and not _calamine_abre(archivo):
+        return _ods_vista_previa(archivo, max_filas)
     libro = _abrir_calamine(archivo)
     hojas = []
     for nombre in _hojas_de_trabajo(libro):
@@ -281,6 +310,12 @@ def iterar_filas(archivo: IO[bytes], formato: str, hoja: str) -> Iterator[tuple[
     if formato == "csv":
         yield from iterar_filas_csv(archivo)
         return
+    if formato == "xls" and _biff_crudo(archivo):
+        yield from _xlrd_filas(archivo, hoja)
+        return
+    if formato == "ods" and not _calamine_abre(archivo):
+        yield from _ods_filas(archivo, hoja)
+        return
     libro = _abrir_calamine(archivo)
     if hoja not in libro.sheet_names:
         raise ErrorPlanilla(f"La planilla no tiene una hoja llamada «{hoja}».")
@@ -301,6 +336,14 @@ def _abrir_calamine(archivo: IO[bytes]) -> python_calamine.CalamineWorkbook:
         raise ErrorPlanilla(f"No se pudo leer la planilla: está dañada ({error}).") from error
 
 
+def _calamine_abre(archivo: IO[bytes]) -> bool:
+    try:
+        _abrir_calamine(archivo)
+    except ErrorPlanilla:
+        return False
+    return True
+
+
 def _hojas_de_trabajo(libro: python_calamine.CalamineWorkbook) -> list[str]:
     return [
         hoja.name
@@ -316,6 +359,198 @@ def _hoja_calamine(
         return libro.get_sheet_by_name(nombre)
     except python_calamine.CalamineError as error:
         raise ErrorPlanilla(f"No se pudo leer la hoja «{nombre}»: {error}.") from error
+
+
+# --- XLS BIFF2–BIFF5 sin contenedor OLE (xlrd) -----------------------------------------
+
+
+def _biff_crudo(archivo: IO[bytes]) -> bool:
+    # calamine sólo abre .xls dentro de un contenedor OLE2; los BIFF4 que
+    # exportan sistemas viejos no lo tienen, y xlrd sí los lee.
+    archivo.seek(0)
+    cabecera = archivo.read(8)
+    archivo.seek(0)
+    return _es_biff_crudo(cabecera)
+
+
+def _abrir_xlrd(archivo: IO[bytes]) -> xlrd.book.Book:
+    archivo.seek(0)
+    try:
+        # Sin registro CODEPAGE xlrd supone latin-1; las planillas en castellano
+        # de esa época son Windows-1252 (€, comillas tipográficas).
+        return xlrd.open_workbook(
+            file_contents=archivo.read(), encoding_override="cp1252", logfile=io.StringIO()
+        )
+    except (xlrd.XLRDError, struct.error, IndexError) as error:
+        raise ErrorPlanilla(f"No se pudo leer la planilla .xls: está dañada ({error}).") from error
+    finally:
+        archivo.seek(0)
+
+
+def _fila_xlrd(libro: xlrd.book.Book, hoja: xlrd.sheet.Sheet, indice: int) -> list[Celda]:
+    fila: list[Celda] = []
+    for celda in hoja.row(indice):
+        # En BIFF4 xlrd marca como texto celdas que traen un float: decide el valor, no ctype.
+        if celda.ctype == xlrd.XL_CELL_DATE:
+            try:
+                fila.append(xlrd.xldate_as_datetime(celda.value, libro.datemode))
+            except (xlrd.xldate.XLDateError, OverflowError):
+                fila.append(celda.value)
+        elif celda.ctype == xlrd.XL_CELL_BOOLEAN:
+            fila.append(bool(celda.value))
+        elif celda.ctype == xlrd.XL_CELL_ERROR:
+            fila.append("")
+        else:
+            fila.append(celda.value)
+    return fila
+
+
+def _xlrd_filas(archivo: IO[bytes], nombre: str) -> Iterator[tuple[int, list[Celda]]]:
+    libro = _abrir_xlrd(archivo)
+    if nombre not in libro.sheet_names():
+        raise ErrorPlanilla(f"La planilla no tiene una hoja llamada «{nombre}».")
+    hoja = libro.sheet_by_name(nombre)
+    for indice in range(hoja.nrows):
+        yield indice + 1, _fila_xlrd(libro, hoja, indice)
+
+
+# --- ODS que calamine rechaza (lector propio de content.xml) -----------------------------
+
+_ODS_TABLA = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_ODS_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_ODS_TEXTO = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+
+
+def _ods_atributo(elemento: Element, espacio: str, nombre: str) -> str | None:
+    return elemento.get(f"{{{espacio}}}{nombre}")
+
+
+def _ods_texto(elemento: Element) -> str:
+    """Texto visible de un párrafo: <text:s c="3"/> son espacios, <text:tab/> un tab."""
+    partes = [elemento.text or ""]
+    for hijo in elemento:
+        etiqueta = _local(hijo.tag)
+        if etiqueta == "s":
+            partes.append(" " * int(_ods_atributo(hijo, _ODS_TEXTO, "c") or 1))
+        elif etiqueta == "tab":
+            partes.append("\t")
+        elif etiqueta == "line-break":
+            partes.append("\n")
+        else:
+            partes.append(_ods_texto(hijo))
+        partes.append(hijo.tail or "")
+    return "".join(partes)
+
+
+def _ods_valor(celda: Element) -> Celda:
+    tipo = _ods_atributo(celda, _ODS_OFFICE, "value-type")
+    if tipo in ("float", "percentage", "currency"):
+        try:
+            return float(_ods_atributo(celda, _ODS_OFFICE, "value") or "")
+        except ValueError:
+            pass  # valor roto: queda el texto visible
+    elif tipo == "boolean":
+        return _ods_atributo(celda, _ODS_OFFICE, "boolean-value") == "true"
+    elif tipo == "date":
+        texto = _ods_atributo(celda, _ODS_OFFICE, "date-value") or ""
+        try:
+            return datetime.fromisoformat(texto) if "T" in texto else date.fromisoformat(texto)
+        except ValueError:
+            pass
+    # pandas pone `office:value` también en las celdas de texto (por eso calamine
+    # falla): el texto es el de los párrafos, no ese atributo.
+    return "\n".join(_ods_texto(p) for p in celda if _local(p.tag) == "p")
+
+
+def _ods_tablas(archivo: IO[bytes]) -> Iterator[tuple[str, Iterator[list[Celda] | int]]]:
+    """(nombre, filas) de cada hoja en orden; una fila vacía repetida llega como su cantidad."""
+    archivo.seek(0)
+    try:
+        libro = zipfile.ZipFile(archivo)
+        contenido = libro.open("content.xml")
+    except (zipfile.BadZipFile, KeyError) as error:
+        raise ErrorPlanilla("No se pudo leer el archivo ODS: está dañado.") from error
+    eventos = iterparse(contenido, events=("start", "end"))
+
+    def filas_de_la_tabla() -> Iterator[list[Celda] | int]:
+        for evento, elemento in eventos:
+            etiqueta = _local(elemento.tag)
+            if evento == "end" and etiqueta == "table":
+                elemento.clear()
+                return
+            if evento != "end" or etiqueta != "table-row":
+                continue
+            fila: list[Celda] = []
+            columna = 0
+            for celda in elemento:
+                if _local(celda.tag) not in ("table-cell", "covered-table-cell"):
+                    continue
+                repetida = int(_ods_atributo(celda, _ODS_TABLA, "number-columns-repeated") or 1)
+                valor = _ods_valor(celda)
+                if valor not in (None, ""):
+                    fila.extend([""] * (columna - len(fila)))
+                    fila.extend([valor] * min(repetida, REPETICIONES_MAXIMAS))
+                columna = min(columna + repetida, COLUMNAS_MAXIMAS)
+                if len(fila) >= COLUMNAS_MAXIMAS:
+                    del fila[COLUMNAS_MAXIMAS:]
+                    break
+            repetidas = int(_ods_atributo(elemento, _ODS_TABLA, "number-rows-repeated") or 1)
+            elemento.clear()
+            if fila:
+                for _ in range(min(repetidas, REPETICIONES_MAXIMAS)):
+                    yield list(fila)
+            else:
+                yield repetidas
+
+    try:
+        for evento, elemento in eventos:
+            if evento == "start" and _local(elemento.tag) == "table":
+                filas = filas_de_la_tabla()
+                yield _ods_atributo(elemento, _ODS_TABLA, "name") or "", filas
+                for _ in filas:  # lo que el llamador no leyó de esta hoja
+                    pass
+    except SyntaxError as error:
+        raise ErrorPlanilla("No se pudo leer el archivo ODS: el XML está dañado.") from error
+    finally:
+        contenido.close()
+        libro.close()
+        archivo.seek(0)
+
+
+def _ods_vista_previa(archivo: IO[bytes], max_filas: int) -> list[HojaPrevia]:
+    hojas = []
+    for nombre, filas in _ods_tablas(archivo):
+        hoja = HojaPrevia(nombre)
+        for fila in filas:
+            if isinstance(fila, int):
+                hoja.filas.extend([] for _ in range(min(fila, max_filas - len(hoja.filas))))
+            else:
+                hoja.filas.append(fila)
+            if len(hoja.filas) >= max_filas:
+                break
+        # Las filas vacías del final no son parte de la vista previa.
+        while hoja.filas and not hoja.filas[-1]:
+            hoja.filas.pop()
+        hojas.append(hoja)
+    return hojas
+
+
+def _ods_filas(archivo: IO[bytes], nombre: str) -> Iterator[tuple[int, list[Celda]]]:
+    for nombre_tabla, filas in _ods_tablas(archivo):
+        if nombre_tabla != nombre:
+            continue
+        numero = 0
+        for fila in filas:
+            if isinstance(fila, int):
+                numero += fila  # filas vacías: no se leen una por una
+            else:
+                numero += 1
+                yield numero, fila
+        return
+    raise ErrorPlanilla(f"La planilla no tiene una hoja llamada «{nombre}».")
+
+
+# --- CSV --------------------------------------------------------------------------------
 
 
 def iterar_filas_csv(archivo: IO[bytes]) -> Iterator[tuple[int, list[str]]]:

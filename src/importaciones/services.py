@@ -50,7 +50,7 @@ from .planillas import (
     iterar_filas,
     leer_vista_previa,
 )
-from .sugerencias import huella_encabezado, normalizar_encabezado, sugerir_mapeo
+from .sugerencias import FiltroDeFilas, huella_encabezado, normalizar_encabezado, sugerir_mapeo
 
 logger = logging.getLogger(__name__)
 
@@ -409,6 +409,12 @@ def convertir_a_csv(archivo: ArchivoPendiente) -> Lectura:
         encabezado_codigo = normalizar_encabezado(celda(encabezado, "codigo"))
         primeras = list(islice(datos, FILAS_PARA_CONVENCION))
         separador = detectar_separador_decimal(celda(fila, "precio") for _, fila in primeras)
+        filtro = FiltroDeFilas(
+            encabezado,
+            columnas,
+            [fila for _, fila in primeras],
+            ancho_fijo=archivo.subida.formato == "csv",
+        )
 
         texto = io.TextIOWrapper(temporal, encoding="utf-8", newline="")
         escritor = csv.writer(texto)
@@ -419,6 +425,9 @@ def convertir_a_csv(archivo: ArchivoPendiente) -> Lectura:
             lectura.leidas += 1
             if lectura.leidas % FILAS_POR_AVANCE == 0:
                 _renovar_reclamo(archivo, lectura.leidas)
+            if motivo_descarte := filtro.motivo(fila):
+                lectura.motivos[motivo_descarte] += 1
+                continue
             codigo = normalizar_codigo(celda(fila, "codigo"))
             if not codigo:
                 lectura.motivos["sin código"] += 1

@@ -31,7 +31,8 @@ from importaciones.normalizacion import (
         ("$66.500", "66500"),
         ("$7,249", "7249"),
         ("8928.310000000001", "8928.31"),
-        ("U$S 12,5", "12.5"),
+        (" 1.711 € ", "1711"),
+        ("$ 43,000", "43000"),
         (716.7049890000002, "716.704989"),
         (0.55145, "0.55145"),
         (1045, "1045"),
@@ -106,3 +107,9 @@ def test_codigo_de_barras_no_pasa_por_formato_de_float():
     assert normalizar_codigo_barras(7792112600911.0) == "7792112600911"
     assert normalizar_codigo_barras("7792112600911") == "7792112600911"
     assert normalizar_codigo_barras("sin código") == ""
+
+
+@pytest.mark.parametrize("valor", ["U$S 12,5", "USD 1.234,50", "12,50 US$"])
+def test_un_precio_en_dolares_se_descarta_con_su_motivo(valor):
+    with pytest.raises(ValorInvalido, match="dólares"):
+        parsear_precio(valor, ",")

@@ -105,3 +105,68 @@ def test_estima_las_filas_sin_leer_la_hoja(planillas, formato):
     with ruta.open("rb") as archivo:
         estimadas = filas_estimadas(archivo, formato, "CSV" if formato == "csv" else "Lista")
     assert 450 <= estimadas <= 560
+
+
+def _ods_como_pandas(ruta):
+    """ODS al estilo pandas/odfpy: `office:value` también en celdas de texto (calamine falla)."""
+    import zipfile
+
+    def texto(valor):
+        return (
+            f'<table:table-cell office:value-type="string" office:value="{valor}">'
+            f"<text:p>{valor}</text:p></table:table-cell>"
+        )
+
+    def numero(valor):
+        return (
+            f'<table:table-cell office:value-type="float" office:value="{valor}">'
+            f"<text:p>{valor}</text:p></table:table-cell>"
+        )
+
+    filas = [
+        texto("Codigo") + texto("Descripcion") + texto("Publico"),
+        # Una fila vacía repetida miles de veces y celdas con repeticiones enormes.
+        '<table:table-row table:number-rows-repeated="5000">'
+        '<table:table-cell table:number-columns-repeated="16384"/></table:table-row>',
+        numero("13128.0")
+        + '<table:table-cell><text:p>LIMPIA<text:s text:c="2"/>CONTACTO</text:p></table:table-cell>'
+        + numero("5731.357631999999")
+        + '<table:table-cell table:number-columns-repeated="16000"/>',
+    ]
+    filas_xml = "".join(
+        fila
+        if fila.startswith("<table:table-row")
+        else f"<table:table-row>{fila}</table:table-row>"
+        for fila in filas
+    )
+    contenido = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="Publico">'
+        f"{filas_xml}</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(ruta, "w") as libro:
+        libro.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        libro.writestr("content.xml", contenido)
+    return ruta
+
+
+def test_ods_escrito_por_pandas_se_lee_con_el_lector_propio(tmp_path):
+    ruta = _ods_como_pandas(tmp_path / "danirox.ods")
+    with ruta.open("rb") as archivo:
+        assert detectar_formato(archivo) == "ods"
+        (hoja,) = leer_vista_previa(archivo, "ods")
+        filas = list(iterar_filas(archivo, "ods", "Publico"))
+    assert hoja.nombre == "Publico"
+    assert hoja.filas[0] == ["Codigo", "Descripcion", "Publico"]
+    # Las repeticiones vacías no se expanden: la fila 5002 llega con sus 3 celdas.
+    assert filas == [
+        (1, ["Codigo", "Descripcion", "Publico"]),
+        (5002, [13128.0, "LIMPIA  CONTACTO", 5731.357631999999]),
+    ]
+
+
+def test_xls_biff_crudo_sin_ole_se_reconoce_por_contenido():
+    assert detectar_formato(io.BytesIO(b"\x09\x04\x06\x00\x00\x00\x10\x00" + b"\x00" * 64)) == "xls"

@@ -44,3 +44,43 @@ def test_la_huella_reconoce_el_mismo_encabezado_con_otra_grafia():
         ["COD", "descripcion"]
     )
     assert huella_encabezado(["Cód.", "Precio"]) != huella_encabezado(["Cód.", "Costo"])
+
+
+def test_encabezado_partido_en_tres_filas_y_precio_vigente_explicado():
+    filas = [
+        ["", "LISTA GENERAL 29-07-2024"],
+        ["", "DENOMINACION", "ARTÍ-", "PRECIO", "PRECIO", "CANT", "IVA"],
+        ["", "", "CULO", "ANTERIOR", "ACTUAL", "X", "%"],
+        ["", "        ADHESIVOS", "", "", "", "CJ", ""],
+        ["", "LIMPIA CONTACTO 250 ML", "13128", "5286.45", "5364.848", "6", "21"],
+        ["", "LIMPIA CONTACTO 400 ML", "13308", "7637.95", "7751.226", "6", "21"],
+    ]
+    sugerencia = sugerir_mapeo(filas)
+    assert sugerencia.fila_encabezado == 2
+    assert sugerencia.columnas["codigo"] == "C"
+    assert sugerencia.columnas["descripcion"] == "B"
+    assert sugerencia.columnas["precio"] == "E"
+    assert sugerencia.motivos["precio"].startswith("«PRECIO ACTUAL»: hay otras columnas de precio")
+    assert "PRECIO ANTERIOR" in sugerencia.motivos["precio"]
+
+
+def test_titulos_corridos_por_celdas_combinadas_se_mapean_por_los_valores():
+    filas = [
+        ["Marca", "", "", "", "", "Precio sin\n IVA", "", "Precio con\n IVA"],
+        ["Referencia", "", "", "Descripción"],
+        ["ALCOHOL EL GUARDIAN"],
+        ["7591956110217", "", "", "AGUA OXIGENADA 120ML", 0.55145, "", 0.639682],
+        ["7591956110224", "", "", "AGUA OXIGENADA 240ML", 0.80482, "", 0.933591],
+    ]
+    sugerencia = sugerir_mapeo(filas)
+    assert sugerencia.columnas["codigo"] == "A"
+    assert sugerencia.columnas["precio"] == "E"
+    assert "marca" not in sugerencia.columnas
+    assert "iva" not in sugerencia.columnas
+
+
+def test_sin_columna_de_codigo_la_sugerencia_queda_incompleta_y_lo_explica():
+    filas = [["description", "category", "price"], ["ACEITE DE OLIVA X 1LT", "ALMACEN", 23500.0]]
+    sugerencia = sugerir_mapeo(filas)
+    assert not sugerencia.completa
+    assert "No se encontró una columna de código" in sugerencia.motivos["codigo"]
