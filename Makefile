@@ -6,7 +6,7 @@ PUERTO ?= 8001
 # Base PostgreSQL para la segunda pasada de pruebas (pytest-django crea test_<nombre>).
 PG_PRUEBAS_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test test-sqlite test-postgres lint format lock bench
+.PHONY: install run test test-sqlite test-postgres lint format lock bench bench-monitor
 
 install: $(VENV)/.instalado
 
@@ -59,3 +59,7 @@ lock:
 # Mide la importación (100k filas, xlsx y csv, SQLite y PostgreSQL). No es parte de las pruebas.
 bench: install
 	$(PY) bench/importacion.py --filas $(or $(FILAS),100000) --postgres $(PG_PRUEBAS_URL)
+
+# Monitor de tareas: latencia encolar → empezar y la lista con 100k tareas de historial.
+bench-monitor: install
+	$(PY) bench/monitor.py --postgres $(PG_PRUEBAS_URL)

@@ -26,7 +26,10 @@ def compose() -> dict:
 
 def test_servicios_del_original_sin_puertos_expuestos_de_redis_ni_postgres(compose):
     servicios = compose["services"]
-    assert {"redis", "worker", "app", "db"} <= set(servicios)
+    assert {"redis", "worker", "app", "db", "beat", "flower"} <= set(servicios)
+    assert servicios["flower"]["profiles"] == ["flower"]
+    assert servicios["flower"]["ports"] == ["127.0.0.1:5555:5555"]
+    assert servicios["beat"]["command"].startswith("celery -A core_config beat")
     for interno in ("redis", "db"):
         assert "ports" not in servicios[interno]
         assert "healthcheck" in servicios[interno]

@@ -38,8 +38,11 @@ class Command(BaseCommand):
 
         entorno = {**os.environ, "CELERY_BROKER_URL": settings.CELERY_BROKER_URL}
         celery = [sys.executable, "-m", "celery", "-A", "core_config", "worker", "-l", "INFO"]
+        # Con un solo worker, beat puede ir adentro (-B): retención del historial, etc.
         procesos.append(
-            subprocess.Popen([*celery, "--concurrency", "1"], cwd=settings.BASE_DIR, env=entorno)
+            subprocess.Popen(
+                [*celery, "--concurrency", "1", "--beat"], cwd=settings.BASE_DIR, env=entorno
+            )
         )
         web = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{puerto}"]
         procesos.append(subprocess.Popen(web, cwd=settings.BASE_DIR, env=entorno))
