@@ -1,4 +1,7 @@
+from datetime import date, datetime, time, timedelta
+
 from django import forms
+from django.utils import timezone
 
 from proveedores.models import Proveedor
 
@@ -29,10 +32,13 @@ class FiltroTareasForm(forms.Form):
         datos = self.cleaned_data
         if datos["estado"]:
             registros = registros.filter(estado=datos["estado"])
+        # Rangos de fecha y hora (no __date): así usan el índice por fecha.
         if datos["desde"]:
-            registros = registros.filter(encolada_en__date__gte=datos["desde"])
+            registros = registros.filter(encolada_en__gte=_inicio_del_dia(datos["desde"]))
         if datos["hasta"]:
-            registros = registros.filter(encolada_en__date__lte=datos["hasta"])
+            registros = registros.filter(
+                encolada_en__lt=_inicio_del_dia(datos["hasta"] + timedelta(days=1))
+            )
         if datos["nombre"]:
             registros = registros.filter(nombre=datos["nombre"])
         if datos["proveedor"]:
@@ -42,3 +48,7 @@ class FiltroTareasForm(forms.Form):
 
 class PurgaForm(forms.Form):
     dias = forms.IntegerField(min_value=1, max_value=3650, initial=90)
+
+
+def _inicio_del_dia(dia: date) -> datetime:
+    return timezone.make_aware(datetime.combine(dia, time.min))

@@ -1,9 +1,9 @@
 """Señales de Celery → RegistroTarea. Funciona con cualquier broker.
 
-El lado que publica (web, comandos) registra la tarea como encolada; el worker
-la marca al recibirla, al empezar y al terminar. Cada paso es un UPDATE por id,
-así el orden en que llegan no importa y una tarea que nadie vio publicar (p.
-ej. enviada con `celery call`) se registra cuando el worker la recibe.
+El lado que publica (web, comandos) registra la tarea como encolada antes de
+mandarla; el worker la marca al empezar y al terminar, cada paso con un solo
+UPDATE por id (importa para la latencia: ver bench/monitor.py). Una tarea que
+nadie vio publicar (p. ej. enviada con `celery call`) se registra al empezar.
 """
 
 import logging
@@ -36,45 +36,47 @@ def _contexto(argumentos: dict) -> dict:
     return {"archivo_id": archivo_id, "proveedor_id": proveedor_id}
 
 
-def registrar_encolada(tarea_id: str, nombre: str, args, kwargs) -> None:
+def registrar_encolada(tarea_id: str, nombre: str, args, kwargs, **campos) -> None:
+    """Una sola consulta: si la tarea ya estaba registrada (reintento, reenvío) no hace nada."""
     argumentos = {"args": list(args or []), "kwargs": dict(kwargs or {})}
-    RegistroTarea.objects.get_or_create(
-        tarea_id=tarea_id,
-        defaults={"nombre": nombre, "argumentos": argumentos, **_contexto(argumentos)},
+    registro = RegistroTarea(
+        tarea_id=tarea_id, nombre=nombre, argumentos=argumentos, **_contexto(argumentos), **campos
+    )
+    RegistroTarea.objects.bulk_create([registro], ignore_conflicts=True)
+
+
+def _actualizar(tarea_id: str, **campos) -> int:
+    # Una tarea cancelada desde el monitor queda cancelada aunque el worker igual la reciba
+    # (la tarea misma no hace nada: ver RegistroTarea.fue_cancelada).
+    return (
+        RegistroTarea.objects.filter(tarea_id=tarea_id)
+        .exclude(estado=ESTADO.REVOCADA)
+        .update(**campos)
     )
 
 
-def _actualizar(tarea_id: str, **campos) -> None:
-    # Una tarea cancelada desde el monitor queda cancelada aunque el worker igual la reciba
-    # (la tarea misma no hace nada: ver RegistroTarea.fue_cancelada).
-    RegistroTarea.objects.filter(tarea_id=tarea_id).exclude(estado=ESTADO.REVOCADA).update(**campos)
-
-
-@signals.after_task_publish.connect
+@signals.before_task_publish.connect
 def al_publicar(sender=None, headers=None, body=None, **kwargs) -> None:
+    # Antes de publicar: así el registro existe cuando el worker la empieza.
     headers = headers or {}
     args, kwargs_tarea = (body[0], body[1]) if isinstance(body, list | tuple) else ((), {})
     try:
         registrar_encolada(headers.get("id"), sender, args, kwargs_tarea)
     except DatabaseError:
-        # La auditoría nunca debe impedir encolar: la tarea se registra al recibirla.
+        # La auditoría nunca debe impedir encolar: la tarea se registra al empezar.
         logger.exception("No se pudo registrar la tarea encolada %s", headers.get("id"))
-
-
-@signals.task_received.connect
-def al_recibir(request=None, **kwargs) -> None:
-    registrar_encolada(request.id, request.name, request.args, request.kwargs)
 
 
 @signals.task_prerun.connect
 def al_empezar(task_id=None, task=None, args=None, kwargs=None, **extra) -> None:
-    registrar_encolada(task_id, task.name, args, kwargs)
-    _actualizar(
-        task_id,
-        estado=ESTADO.ACTIVA,
-        iniciada_en=timezone.now(),
-        worker=task.request.hostname or "",
-    )
+    campos = {
+        "estado": ESTADO.ACTIVA,
+        "iniciada_en": timezone.now(),
+        "worker": task.request.hostname or "",
+    }
+    if not _actualizar(task_id, **campos):
+        # Nadie la vio publicar (p. ej. `celery call` fuera de Django): se registra ahora.
+        registrar_encolada(task_id, task.name, args, kwargs, **campos)
 
 
 @signals.task_success.connect

@@ -14,12 +14,25 @@ from .broker import estado_broker, ids_en_broker
 from .forms import FiltroTareasForm, PurgaForm
 from .models import RegistroTarea
 
+# Pestaña: (título, estados que cuenta, método del QuerySet que la filtra).
 VISTAS = {
-    "todas": ("Todas", None),
-    "encoladas": ("Encoladas", [RegistroTarea.Estado.ENCOLADA]),
-    "activas": ("Activas", list(RegistroTarea.ACTIVAS)),
-    "finalizadas": ("Finalizadas", list(RegistroTarea.FINALIZADAS)),
+    "todas": ("Todas", None, "all"),
+    "encoladas": ("Encoladas", [RegistroTarea.Estado.ENCOLADA], "encoladas"),
+    "activas": ("Activas", list(RegistroTarea.ACTIVAS), "activas"),
+    "finalizadas": ("Finalizadas", list(RegistroTarea.FINALIZADAS), "finalizadas"),
 }
+
+
+class PaginadorConTotal(Paginator):
+    """El total ya sale del conteo por estado: no hace falta otro COUNT sobre el historial."""
+
+    def __init__(self, *args, total: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.total = total
+
+    @property
+    def count(self) -> int:
+        return self.total
 
 
 def _marcar_perdidas(registros: list[RegistroTarea]) -> None:
@@ -39,10 +52,9 @@ def lista(request: HttpRequest) -> HttpResponse:
     conteo = dict(filtradas.order_by().values_list("estado").annotate(n=Count("id")))
     pestanas = [
         (clave, titulo, sum(conteo.get(e, 0) for e in estados) if estados else sum(conteo.values()))
-        for clave, (titulo, estados) in VISTAS.items()
+        for clave, (titulo, estados, _metodo) in VISTAS.items()
     ]
-    estados = VISTAS[vista][1]
-    registros = filtradas.filter(estado__in=estados) if estados else filtradas
+    registros = getattr(filtradas, VISTAS[vista][2])()
     pagina = Paginator(registros.select_related("proveedor", "archivo"), 50).get_page(
         request.GET.get("pagina")
     )
