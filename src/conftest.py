@@ -18,11 +18,13 @@ import xlsxwriter
 import xlwt
 from django.conf import settings
 from django.db import connection
+from playwright.sync_api import Page, sync_playwright
 
 from core_config import broker_embebido
 from proveedores.models import Proveedor
 
 CORPUS = Path(settings.REPO_DIR).parent / "shared" / "corpus_real"
+CHROMIUM = Path("/usr/bin/chromium")
 
 Filas = list[list[object]]
 
@@ -263,3 +265,48 @@ def esperar(condicion: Callable[[], bool], segundos: float = 60, mensaje: str = 
         if time.monotonic() > limite:
             pytest.fail(mensaje or "Se agotó la espera.")
         time.sleep(0.2)
+
+
+# --- Navegador ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def chromium() -> Path:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"En CI hace falta el Chromium de Debian en {CHROMIUM}.")
+        pytest.skip("Chromium de Debian no está instalado (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture
+def pagina(
+    chromium: Path, monkeypatch: pytest.MonkeyPatch, live_server, worker, staff
+) -> Iterator[Page]:
+    """Una pestaña de Chromium, abierta después de todo lo que toca la base.
+
+    Mientras corre el event loop de Playwright, Django guarda las conexiones del hilo
+    principal aparte: una abierta ahí no se cierra nunca y PostgreSQL no puede borrar la
+    base de pruebas. Por eso esta fixture pide live_server, worker y staff (se arman antes
+    y se desarman después) y la prueba no usa el ORM mientras el navegador está abierto.
+    """
+    # La API sincrónica de Playwright corre un event loop: sin esto Django rechaza el ORM.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        navegador = p.chromium.launch(
+            executable_path=str(chromium),
+            headless=True,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield navegador.new_page(locale="es-AR", viewport={"width": 1280, "height": 900})
+        finally:
+            navegador.close()

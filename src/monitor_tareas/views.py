@@ -1,3 +1,5 @@
+import json
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -92,7 +94,12 @@ def detalle(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "monitor_tareas/detalle.html",
-        {"registro": registro, "reenvio": reenvio, "ahora": timezone.now()},
+        {
+            "registro": registro,
+            "reenvio": reenvio,
+            "argumentos": json.dumps(registro.argumentos, indent=2, ensure_ascii=False),
+            "resultado": json.dumps(registro.resultado, indent=2, ensure_ascii=False),
+        },
     )
 
 

@@ -112,3 +112,31 @@ def test_exportar_precios_xlsx_mantiene_numeros(planillas, proveedor, tmp_path):
     )
     assert filas[1][:4] == ["00001", "Tornillo autorroscante 1 mm", "FIXER", 10.5]
     assert Decimal(str(filas[3][3])) == Decimal("30.5")
+
+
+class SalidaDeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_importar_lista_ahora_muestra_el_avance(planillas, proveedor):
+    ruta = planillas["csv"]({"L": lista_con_banner(12_000)})
+    en_archivo = correr("importar_lista", str(ruta), "--proveedor", "TOR", "--ahora")
+    assert "lista.csv [CSV]: 12.000/12.000 filas (100%)" in en_archivo
+    assert "\r" not in en_archivo
+
+    terminal = SalidaDeTerminal()
+    call_command("importar_lista", str(ruta), "--proveedor", "TOR", "--ahora", stdout=terminal)
+    dibujos = terminal.getvalue().split("\r")
+    assert "█" * 30 in dibujos[-1] and "(100%)" in dibujos[-1]
+
+
+def test_procesar_pendientes_script_muestra_el_avance(planillas, proveedor):
+    correr(
+        "importar_lista",
+        str(planillas["xlsx"]({"L": lista_con_banner(5000)})),
+        "--proveedor",
+        "TOR",
+    )
+    salida = correr("procesar_pendientes_script")
+    assert "lista.xlsx [L]: 5.000/5.000 filas (100%)" in salida

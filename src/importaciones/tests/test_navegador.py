@@ -1,17 +1,14 @@
 """De punta a punta con el Chromium de Debian: login, subida, mapeo, cola y búsqueda."""
 
-import os
 import re
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from conftest import escribir_xlsx, lista_con_banner
 
-CHROMIUM = Path("/usr/bin/chromium")
 ESPERA_WORKER_MS = 60_000
 
 pytestmark = [
@@ -20,48 +17,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.timeout(240),
 ]
-
-
-@pytest.fixture
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"En CI hace falta el Chromium de Debian en {CHROMIUM}.")
-        pytest.skip("Chromium de Debian no está instalado (apt-get install chromium)")
-    return CHROMIUM
-
-
-@pytest.fixture
-def pagina(
-    chromium: Path, monkeypatch: pytest.MonkeyPatch, live_server, worker, staff
-) -> Iterator[Page]:
-    """Una pestaña de Chromium, abierta después de todo lo que toca la base.
-
-    Mientras corre el event loop de Playwright, Django guarda las conexiones del hilo
-    principal aparte: una abierta ahí no se cierra nunca y PostgreSQL no puede borrar la
-    base de pruebas. Por eso esta fixture pide live_server, worker y staff (se arman antes
-    y se desarman después) y la prueba no usa el ORM mientras el navegador está abierto.
-    """
-    # La API sincrónica de Playwright corre un event loop: sin esto Django rechaza el ORM.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        navegador = p.chromium.launch(
-            executable_path=str(chromium),
-            headless=True,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        try:
-            yield navegador.new_page(locale="es-AR", viewport={"width": 1280, "height": 900})
-        finally:
-            navegador.close()
 
 
 def test_persona_sube_lista_acepta_sugerencia_y_encuentra_precios(

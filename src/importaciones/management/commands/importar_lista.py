@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from importaciones import services
+from importaciones.avance import AvanceEnConsola
 from importaciones.models import ArchivoPendiente
 from importaciones.planillas import ErrorPlanilla
 from proveedores.models import Proveedor
@@ -77,7 +78,9 @@ class Command(BaseCommand):
             reclamado = services.reclamar_siguiente(ids=[archivo_pendiente.pk])
             if reclamado is None:
                 continue
-            resultado = services.procesar_archivo(reclamado)
+            avance = AvanceEnConsola(self.stdout)
+            resultado = services.procesar_archivo(reclamado, avance)
+            avance.terminar()
             self.stdout.write(describir(resultado))
             if resultado.estado == ArchivoPendiente.Estado.ERROR:
                 con_error.append(f"hoja «{resultado.hoja_origen}»: {resultado.mensaje_error}")

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from importaciones.avance import AvanceEnConsola
 from importaciones.models import ArchivoPendiente
 from importaciones.repositories import ExcelRepository
 
@@ -15,7 +16,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, limit: int | None, **opciones) -> None:
-        resumenes = ExcelRepository.procesar_pendientes(limit=limit)
+        avance = AvanceEnConsola(self.stdout)
+        resumenes = ExcelRepository.procesar_pendientes(limit=limit, al_avanzar=avance)
+        avance.terminar()
         archivos = ArchivoPendiente.objects.select_related("proveedor").in_bulk(
             [r["archivo"] for r in resumenes]
         )
