@@ -33,7 +33,9 @@ Filas = list[list[object]]
 
 
 def escribir_xlsx(ruta: Path, hojas: dict[str, Filas]) -> Path:
-    libro = xlsxwriter.Workbook(str(ruta), {"strings_to_numbers": False})
+    libro = xlsxwriter.Workbook(
+        str(ruta), {"strings_to_numbers": False, "strings_to_formulas": False}
+    )
     for nombre, filas in hojas.items():
         hoja = libro.add_worksheet(nombre)
         for r, fila in enumerate(filas):

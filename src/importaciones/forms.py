@@ -1,6 +1,9 @@
-from django import forms
-from django.conf import settings
+import unicodedata
 
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from core_config.subidas import maximo_bytes, mensaje_excedida
 from proveedores.models import Proveedor
 
 from .models import CAMPOS, CAMPOS_REQUERIDOS
@@ -15,6 +18,16 @@ ETIQUETAS = {
     "codigo_barras": "Código de barras",
     "marca": "Marca",
 }
+
+
+def nombre_limpio(nombre: str) -> str:
+    """El nombre original sin caracteres de control (NUL, saltos de línea, etc.).
+
+    Es sólo un dato para mostrar (en disco va un nombre generado), pero PostgreSQL
+    no acepta NUL en un texto y un salto de línea rompería los logs.
+    """
+    limpio = "".join(c for c in nombre if unicodedata.category(c) != "Cc").strip()
+    return limpio if limpio.strip(".") else "planilla"
 
 
 class SubidaForm(forms.Form):
@@ -43,15 +56,24 @@ class SubidaForm(forms.Form):
             )
         return abreviatura
 
-    def clean_archivo(self):
+    def __init__(self, *args, excedida: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # El tope de subida cortó el archivo mientras llegaba (request.FILES quedó sin él):
+        # hay que decir eso y no "este campo es obligatorio".
+        self.excedida = excedida
+        if excedida:
+            self.fields["archivo"].required = False
+
+    def clean_archivo(self) -> UploadedFile:
+        if self.excedida:
+            raise forms.ValidationError(mensaje_excedida())
         archivo = self.cleaned_data["archivo"]
         if archivo.size == 0:
             raise forms.ValidationError("El archivo está vacío.")
-        maximo = settings.TARIFARIO_MAX_SUBIDA_MB * 1024 * 1024
-        if archivo.size > maximo:
-            raise forms.ValidationError(
-                f"El archivo supera el máximo de {settings.TARIFARIO_MAX_SUBIDA_MB} MB."
-            )
+        # Respaldo del handler de subida (p. ej. si alguien cambia FILE_UPLOAD_HANDLERS).
+        if archivo.size > maximo_bytes():
+            raise forms.ValidationError(mensaje_excedida())
+        archivo.name = nombre_limpio(archivo.name)
         return archivo
 
     def clean(self) -> dict:

@@ -7,9 +7,7 @@ from django.utils import timezone
 
 from proveedores.models import Proveedor
 
-CAMPOS_REQUERIDOS = ("codigo", "descripcion", "precio")
-CAMPOS_OPCIONALES = ("bulto", "iva", "codigo_barras", "marca")
-CAMPOS = CAMPOS_REQUERIDOS + CAMPOS_OPCIONALES
+from .campos import CAMPOS, CAMPOS_OPCIONALES, CAMPOS_REQUERIDOS  # noqa: F401
 
 
 def nombre_generado(subida: "Subida", nombre_original: str) -> str:
@@ -59,6 +57,9 @@ class ConfigImportacion(models.Model):
     col_iva = models.CharField(max_length=3, blank=True)
     col_cod_barras = models.CharField(max_length=3, blank=True)
     col_marca = models.CharField(max_length=3, blank=True)
+    # Separador decimal de los precios que no son ambiguos ("," o "."): decide
+    # los ambiguos (1.234) en las listas siguientes.
+    separador_decimal = models.CharField(max_length=1, blank=True)
     # Huella del encabezado: reconoce el mismo formato aunque cambie el nombre de la hoja.
     huella = models.CharField(max_length=64, blank=True, db_index=True)
     instructivo = models.TextField(blank=True)
@@ -118,6 +119,7 @@ class ArchivoPendiente(models.Model):
         PROCESADO = "procesado", "Procesado"
         ERROR = "error", "Error"
         CANCELADO = "cancelado", "Cancelado"
+        REVISAR = "revisar", "A revisar"
 
     proveedor = models.ForeignKey(Proveedor, on_delete=models.CASCADE, related_name="archivos")
     subida = models.ForeignKey(Subida, on_delete=models.CASCADE, related_name="archivos")
@@ -153,6 +155,17 @@ class ArchivoPendiente(models.Model):
     sin_cambios = models.PositiveIntegerField(default=0)
     # {"motivo": cantidad} de las filas descartadas.
     motivos_descarte = models.JSONField(default=dict, blank=True)
+    # Filas descartadas con su número y valores originales (CSV en el storage).
+    ruta_descartes = models.CharField(max_length=200, blank=True)
+    # Artículos de esta hoja que estaban en la lista anterior y no en esta.
+    faltantes = models.PositiveIntegerField(default=0)
+    faltantes_muestra = models.JSONField(default=list, blank=True)
+    # Cambios de más de ±50 % o con patrón ×10 / ×100.
+    sospechosos = models.PositiveIntegerField(default=0)
+    # Cuándo se aplicó: los artículos nuevos son los creados en ese instante.
+    aplicado_en = models.DateTimeField(null=True, blank=True)
+    # La persona confirmó aplicar aunque los precios cambien de escala (×10, ×100…).
+    escala_confirmada = models.BooleanField(default=False)
     mensaje_error = models.TextField(blank=True)
 
     objects = ArchivoPendienteQuerySet.as_manager()
@@ -175,7 +188,12 @@ class ArchivoPendiente(models.Model):
 
     @property
     def terminado(self) -> bool:
-        return self.estado in (self.Estado.PROCESADO, self.Estado.ERROR, self.Estado.CANCELADO)
+        return self.estado in (
+            self.Estado.PROCESADO,
+            self.Estado.ERROR,
+            self.Estado.CANCELADO,
+            self.Estado.REVISAR,
+        )
 
     @property
     def velocidad(self) -> float | None:

@@ -11,10 +11,9 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from precios.models import IVA_POR_DEFECTO
-
 from .planillas import Celda
 
+IVA_POR_DEFECTO = Decimal("0.21")
 DECIMALES_PRECIO = Decimal("0.000001")
 PRECIO_MAXIMO = Decimal("999999999999")
 LARGO_MAXIMO_CODIGO = 64
@@ -27,6 +26,8 @@ _SOLO_DIGITOS = re.compile(r"^\d+$")
 _MILES_PUNTO = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")
 _MILES_COMA = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 _AMBIGUO = re.compile(r"^\d{1,3}[.,]\d{3}$")
+_CODIGO_FLOAT = re.compile(r"^\d+\.0+$")
+_FORMA_DE_NUMERO = re.compile(r"^\d[\d.,]*$")
 _ENTERO = re.compile(r"\d+")
 
 
@@ -44,7 +45,9 @@ def normalizar_codigo(valor: Celda) -> str:
         return str(int(valor)) if valor.is_integer() else repr(valor)
     if isinstance(valor, int):
         return str(valor)
-    return " ".join(str(valor).split())
+    texto = " ".join(str(valor).split())
+    # Un CSV escrito por pandas trae los códigos numéricos como "13128.0".
+    return texto[: texto.index(".")] if _CODIGO_FLOAT.match(texto) else texto
 
 
 def clave_codigo(codigo: str) -> str:
@@ -52,6 +55,15 @@ def clave_codigo(codigo: str) -> str:
     if _SOLO_DIGITOS.match(codigo):
         return codigo.lstrip("0") or "0"
     return codigo
+
+
+def texto_de_celda(valor: Celda) -> str:
+    """Una celda como texto, como la mostraría la planilla (13128.0 → "13128")."""
+    if valor is None:
+        return ""
+    if isinstance(valor, float) and valor.is_integer():
+        return str(int(valor))
+    return str(valor)
 
 
 def limpiar_texto(valor: Celda, largo: int) -> str:
@@ -71,7 +83,8 @@ def votar_separador_decimal(valor: Celda) -> str | None:
     if not isinstance(valor, str):
         return None
     texto = _limpiar_numero(valor).lstrip("-+")
-    if not texto or _AMBIGUO.match(texto):
+    # Sólo votan los textos con forma de número ("P. Lista" no dice nada del separador).
+    if not _FORMA_DE_NUMERO.match(texto) or _AMBIGUO.match(texto):
         return None
     coma, punto = texto.rfind(","), texto.rfind(".")
     if coma >= 0 and punto >= 0:

@@ -27,7 +27,7 @@ from kombu.exceptions import OperationalError as ErrorBroker
 
 from proveedores.models import Proveedor
 
-from .carga import COLUMNAS_CSV, cargar_precios
+from .carga import COLUMNAS_CSV, SaltoDeEscala, cargar_precios
 from .models import ArchivoPendiente, ConfigImportacion, Subida
 from .normalizacion import (
     LARGO_MAXIMO_CODIGO,
@@ -40,6 +40,7 @@ from .normalizacion import (
     parsear_bulto,
     parsear_iva,
     parsear_precio,
+    texto_de_celda,
 )
 from .planillas import (
     Celda,
@@ -234,15 +235,34 @@ def cancelar_archivo(archivo_id: int) -> bool:
     )
 
 
-def volver_a_pendiente(archivo_id: int) -> bool:
-    """Un archivo con error o cancelado vuelve a la cola (sin encolar el aviso)."""
+def volver_a_pendiente(
+    archivo_id: int,
+    estados: tuple[str, ...] = (ESTADO.ERROR, ESTADO.CANCELADO, ESTADO.REVISAR),
+    **campos,
+) -> bool:
+    """Un archivo terminado sin aplicar vuelve a la cola (sin encolar el aviso).
+
+    Es un UPDATE condicional: dos pedidos seguidos (doble clic) lo vuelven una sola vez.
+    """
     return bool(
-        ArchivoPendiente.objects.filter(
-            pk=archivo_id, estado__in=[ESTADO.ERROR, ESTADO.CANCELADO]
-        ).update(
-            estado=ESTADO.PENDIENTE, intentos=0, mensaje_error="", finalizado_en=None, token=None
+        ArchivoPendiente.objects.filter(pk=archivo_id, estado__in=estados).update(
+            estado=ESTADO.PENDIENTE,
+            intentos=0,
+            mensaje_error="",
+            finalizado_en=None,
+            token=None,
+            **campos,
         )
     )
+
+
+def aplicar_igual(archivo_id: int) -> bool:
+    """La persona confirma un salto de escala: se vuelve a procesar sin frenarlo."""
+    with transaction.atomic():
+        vuelto = volver_a_pendiente(archivo_id, (ESTADO.REVISAR,), escala_confirmada=True)
+        if vuelto:
+            transaction.on_commit(partial(encolar_procesamiento, archivo_id), robust=True)
+    return vuelto
 
 
 # --- Procesamiento ----------------------------------------------------------------
@@ -318,22 +338,43 @@ def procesar_archivo(
     """Lee, normaliza y aplica un archivo ya reclamado. Los errores del archivo quedan en él."""
     try:
         lectura = convertir_a_csv(archivo, al_avanzar)
+        leido = {
+            "filas_leidas": lectura.leidas,
+            "filas_validas": lectura.validas,
+            "filas_descartadas": lectura.descartadas,
+            "motivos_descarte": dict(lectura.motivos),
+        }
+        ahora = timezone.now()
         with transaction.atomic():
             with default_storage.open(archivo.ruta_csv, "rb") as normalizado:
-                carga = cargar_precios(normalizado, archivo.proveedor_id, timezone.now())
+                carga = cargar_precios(
+                    normalizado,
+                    archivo.proveedor_id,
+                    ahora,
+                    archivo_id=archivo.pk,
+                    hoja=archivo.hoja_origen,
+                    verificar_escala=not archivo.escala_confirmada,
+                )
             _finalizar(
                 archivo,
                 estado=ESTADO.PROCESADO,
                 procesado=True,
-                filas_leidas=lectura.leidas,
-                filas_validas=lectura.validas,
-                filas_descartadas=lectura.descartadas,
-                motivos_descarte=dict(lectura.motivos),
+                aplicado_en=ahora,
                 codigos_repetidos=carga.repetidos,
                 creados=carga.creados,
                 actualizados=carga.actualizados,
                 sin_cambios=carga.sin_cambios,
+                sospechosos=carga.sospechosos,
+                faltantes=carga.faltantes,
+                faltantes_muestra=carga.faltantes_muestra,
+                **leido,
             )
+    except SaltoDeEscala as salto:
+        # No se aplicó nada (la transacción volvió atrás): una persona decide.
+        logger.warning(
+            "Archivo %s: salto de escala ×%s, queda a revisar.", archivo.pk, salto.factor
+        )
+        _finalizar(archivo, estado=ESTADO.REVISAR, mensaje_error=str(salto), **leido)
     except ErrorPlanilla as error:
         logger.warning("Archivo %s con error: %s", archivo.pk, error)
         _finalizar_con_error(archivo, str(error))
@@ -402,6 +443,7 @@ def convertir_a_csv(archivo: ArchivoPendiente, al_avanzar: AlAvanzar | None = No
     with (
         archivo.subida.archivo.open("rb") as origen,
         tempfile.TemporaryFile() as temporal,
+        tempfile.TemporaryFile() as temporal_descartes,
     ):
         estimadas = filas_estimadas(origen, archivo.subida.formato, archivo.hoja_origen)
         # El total a mostrar son las filas de datos: sin el banner ni el encabezado.
@@ -419,7 +461,12 @@ def convertir_a_csv(archivo: ArchivoPendiente, al_avanzar: AlAvanzar | None = No
                 break
         encabezado_codigo = normalizar_encabezado(celda(encabezado, "codigo"))
         primeras = list(islice(datos, FILAS_PARA_CONVENCION))
-        separador = detectar_separador_decimal(celda(fila, "precio") for _, fila in primeras)
+        config = archivo.config_usada
+        detectado = detectar_separador_decimal(celda(fila, "precio") for _, fila in primeras)
+        # Si esta lista no lo deja claro, vale la convención de las anteriores del proveedor.
+        separador = detectado or (config.separador_decimal if config else None) or None
+        if config and detectado and detectado != config.separador_decimal:
+            ConfigImportacion.objects.filter(pk=config.pk).update(separador_decimal=detectado)
         filtro = FiltroDeFilas(
             encabezado,
             columnas,
@@ -427,9 +474,37 @@ def convertir_a_csv(archivo: ArchivoPendiente, al_avanzar: AlAvanzar | None = No
             ancho_fijo=archivo.subida.formato == "csv",
         )
 
+        def normalizar_fila(numero: int, fila: list[Celda]) -> tuple:
+            """La fila del CSV normalizado, o ValorInvalido con el motivo del descarte."""
+            if motivo := filtro.motivo(fila):
+                raise ValorInvalido(motivo)
+            codigo = normalizar_codigo(celda(fila, "codigo"))
+            if not codigo:
+                raise ValorInvalido("sin código")
+            if len(codigo) > LARGO_MAXIMO_CODIGO:
+                raise ValorInvalido("código demasiado largo")
+            if encabezado_codigo and normalizar_encabezado(codigo) == encabezado_codigo:
+                raise ValorInvalido("encabezado repetido")
+            if all(celda(fila, campo) in (None, "") for campo in columnas if campo != "codigo"):
+                raise ValorInvalido("título de rubro o total (sólo texto en la columna de código)")
+            return (
+                numero,
+                codigo,
+                clave_codigo(codigo),
+                limpiar_texto(celda(fila, "descripcion"), 500),
+                parsear_precio(celda(fila, "precio"), separador),
+                parsear_bulto(celda(fila, "bulto")) if "bulto" in columnas else 1,
+                parsear_iva(celda(fila, "iva")),
+                normalizar_codigo_barras(celda(fila, "codigo_barras")),
+                limpiar_texto(celda(fila, "marca"), 120),
+            )
+
         texto = io.TextIOWrapper(temporal, encoding="utf-8", newline="")
         escritor = csv.writer(texto)
         escritor.writerow(COLUMNAS_CSV)
+        texto_descartes = io.TextIOWrapper(temporal_descartes, encoding="utf-8", newline="")
+        descartes = csv.writer(texto_descartes)
+        descartes.writerow(["fila", "motivo", *(str(c) for c in encabezado)])
         for numero, fila in chain(primeras, datos):
             if not any(valor not in (None, "") for valor in fila):
                 continue
@@ -438,40 +513,17 @@ def convertir_a_csv(archivo: ArchivoPendiente, al_avanzar: AlAvanzar | None = No
                 _renovar_reclamo(archivo, lectura.leidas)
                 if al_avanzar:
                     al_avanzar(archivo, lectura.leidas)
-            if motivo_descarte := filtro.motivo(fila):
-                lectura.motivos[motivo_descarte] += 1
-                continue
-            codigo = normalizar_codigo(celda(fila, "codigo"))
-            if not codigo:
-                lectura.motivos["sin código"] += 1
-                continue
-            if len(codigo) > LARGO_MAXIMO_CODIGO:
-                lectura.motivos["código demasiado largo"] += 1
-                continue
-            if encabezado_codigo and normalizar_encabezado(codigo) == encabezado_codigo:
-                lectura.motivos["encabezado repetido"] += 1
-                continue
             try:
-                precio = parsear_precio(celda(fila, "precio"), separador)
+                escritor.writerow(normalizar_fila(numero, fila))
             except ValorInvalido as motivo:
                 lectura.motivos[str(motivo)] += 1
+                descartes.writerow([numero, str(motivo), *(texto_de_celda(c) for c in fila)])
                 continue
             lectura.validas += 1
-            escritor.writerow(
-                (
-                    numero,
-                    codigo,
-                    clave_codigo(codigo),
-                    limpiar_texto(celda(fila, "descripcion"), 500),
-                    precio,
-                    parsear_bulto(celda(fila, "bulto")) if "bulto" in columnas else 1,
-                    parsear_iva(celda(fila, "iva")),
-                    normalizar_codigo_barras(celda(fila, "codigo_barras")),
-                    limpiar_texto(celda(fila, "marca"), 120),
-                )
-            )
         texto.flush()
         texto.detach()
+        texto_descartes.flush()
+        texto_descartes.detach()
         # Terminada la lectura, el total ya no es una estimación.
         archivo.filas_totales = lectura.leidas
         if al_avanzar:
@@ -480,14 +532,26 @@ def convertir_a_csv(archivo: ArchivoPendiente, al_avanzar: AlAvanzar | None = No
             raise ErrorPlanilla(f"La hoja no llega a la fila de encabezado {fila_encabezado}.")
         if lectura.validas == 0:
             raise ErrorPlanilla(_sin_filas_validas(lectura))
-        temporal.seek(0)
-        if archivo.ruta_csv:
-            default_storage.delete(archivo.ruta_csv)
-        archivo.ruta_csv = default_storage.save(f"csv/archivo-{archivo.pk}.csv", File(temporal))
+        archivo.ruta_csv = _guardar(temporal, archivo.ruta_csv, f"csv/archivo-{archivo.pk}.csv")
+        if lectura.descartadas:
+            archivo.ruta_descartes = _guardar(
+                temporal_descartes, archivo.ruta_descartes, f"descartes/archivo-{archivo.pk}.csv"
+            )
     ArchivoPendiente.objects.filter(pk=archivo.pk, token=archivo.token).update(
-        ruta_csv=archivo.ruta_csv, filas_leidas=lectura.leidas, filas_totales=lectura.leidas
+        ruta_csv=archivo.ruta_csv,
+        ruta_descartes=archivo.ruta_descartes,
+        filas_leidas=lectura.leidas,
+        filas_totales=lectura.leidas,
     )
     return lectura
+
+
+def _guardar(temporal, nombre_anterior: str, nombre: str) -> str:
+    """Sube un archivo temporal al storage (reemplaza el de un intento anterior)."""
+    temporal.seek(0)
+    if nombre_anterior:
+        default_storage.delete(nombre_anterior)
+    return default_storage.save(nombre, File(temporal))
 
 
 def _sin_filas_validas(lectura: Lectura) -> str:

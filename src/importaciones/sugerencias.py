@@ -17,7 +17,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .models import CAMPOS, CAMPOS_REQUERIDOS
+from .campos import CAMPOS, CAMPOS_REQUERIDOS
 from .normalizacion import ValorInvalido, normalizar_codigo, parsear_numero
 from .planillas import Celda, letra_columna
 

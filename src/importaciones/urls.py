@@ -9,4 +9,7 @@ urlpatterns = [
     path("subidas/<int:subida_id>/", views.mapeo, name="mapeo"),
     path("proveedores/<int:proveedor_id>/cola/", views.cola, name="cola"),
     path("procesar/", views.procesar_ahora, name="procesar_ahora"),
+    path("archivos/<int:archivo_id>/", views.archivo, name="archivo"),
+    path("archivos/<int:archivo_id>/descartadas.xlsx", views.descartes, name="descartes"),
+    path("archivos/<int:archivo_id>/aplicar/", views.aplicar_igual, name="aplicar_igual"),
 ]

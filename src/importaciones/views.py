@@ -1,14 +1,17 @@
 from django.contrib import messages
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core_config.permisos import staff_requerido
+from core_config.subidas import subida_excedida
 from proveedores.models import Proveedor
 
-from . import services
+from . import informe, services
+from .exportacion import descartes_a_xlsx
 from .forms import ETIQUETAS, MapeoHojaForm, SubidaForm
 from .models import ArchivoPendiente, Subida
 from .planillas import ErrorPlanilla, letra_columna
@@ -17,7 +20,7 @@ from .planillas import ErrorPlanilla, letra_columna
 @staff_requerido
 def inicio(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        form = SubidaForm(request.POST, request.FILES)
+        form = SubidaForm(request.POST, request.FILES, excedida=subida_excedida(request))
         if form.is_valid():
             archivo = form.cleaned_data["archivo"]
             try:
@@ -122,3 +125,49 @@ def procesar_ahora(request: HttpRequest) -> HttpResponse:
             "cuando vuelva el worker.",
         )
     return redirect(request.POST.get("volver") or "importaciones:inicio")
+
+
+@staff_requerido
+def archivo(request: HttpRequest, archivo_id: int) -> HttpResponse:
+    """Informe de un archivo: qué se leyó, qué se descartó y qué cambió contra la lista anterior."""
+    archivo = get_object_or_404(
+        ArchivoPendiente.objects.select_related("proveedor", "subida"), pk=archivo_id
+    )
+    return render(
+        request,
+        "importaciones/archivo.html",
+        {
+            "archivo": archivo,
+            "histograma": informe.histograma(archivo),
+            "sospechosos": informe.sospechosos(archivo)[: informe.MOSTRAR],
+            "cambios": informe.cambios(archivo).order_by("precio_lista__codigo_clave")[
+                : informe.MOSTRAR
+            ],
+            "nuevos": informe.nuevos(archivo)[: informe.MOSTRAR],
+            "mostrar": informe.MOSTRAR,
+        },
+    )
+
+
+@staff_requerido
+def descartes(request: HttpRequest, archivo_id: int) -> FileResponse:
+    archivo = get_object_or_404(ArchivoPendiente, pk=archivo_id)
+    if not archivo.ruta_descartes:
+        raise Http404("Este archivo no tiene filas descartadas.")
+    with default_storage.open(archivo.ruta_descartes, "rb") as csv_descartes:
+        planilla = descartes_a_xlsx(csv_descartes)
+    return FileResponse(
+        planilla,
+        as_attachment=True,
+        filename=f"descartadas-{archivo.pk}-{archivo.hoja_origen}.xlsx",
+    )
+
+
+@staff_requerido
+@require_POST
+def aplicar_igual(request: HttpRequest, archivo_id: int) -> HttpResponse:
+    if services.aplicar_igual(archivo_id):
+        messages.success(request, "Se vuelve a procesar aplicando los precios tal como vienen.")
+    else:
+        messages.info(request, "Ese archivo ya no estaba a revisar.")
+    return redirect("importaciones:archivo", archivo_id=archivo_id)

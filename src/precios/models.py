@@ -2,9 +2,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 
+from importaciones.normalizacion import IVA_POR_DEFECTO
 from proveedores.models import Proveedor
 
-IVA_POR_DEFECTO = Decimal("0.21")
 CENTAVOS = Decimal("0.01")
 
 
@@ -23,6 +23,8 @@ class PrecioDeLista(models.Model):
     stock = models.IntegerField(null=True, blank=True)
     marca = models.CharField(max_length=120, blank=True)
     codigo_barras = models.CharField(max_length=32, blank=True)
+    # Hoja de la que vino por última vez: sirve para decir qué falta en la lista nueva.
+    hoja = models.CharField(max_length=120, blank=True)
     creado_en = models.DateTimeField(auto_now_add=True)
     actualizado_en = models.DateTimeField(auto_now=True)
 
@@ -69,6 +71,43 @@ def calcular_precios_de_venta(
         "final": _redondear(final),
         "efectivo": _redondear(final * proveedor.margen_ganancia_efectivo),
     }
+
+
+class HistorialPrecio(models.Model):
+    """Cada cambio de precio de lista: cuándo, de cuánto a cuánto y de qué archivo."""
+
+    precio_lista = models.ForeignKey(
+        PrecioDeLista, on_delete=models.CASCADE, related_name="historial"
+    )
+    archivo = models.ForeignKey(
+        "importaciones.ArchivoPendiente",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cambios",
+    )
+    fecha = models.DateTimeField()
+    precio_anterior = models.DecimalField(max_digits=18, decimal_places=6)
+    precio_nuevo = models.DecimalField(max_digits=18, decimal_places=6)
+
+    class Meta:
+        verbose_name = "cambio de precio"
+        verbose_name_plural = "historial de precios"
+        ordering = ["-fecha", "-id"]
+        indexes = [
+            # La ficha del artículo: sus cambios en orden.
+            models.Index(fields=["precio_lista", "fecha"], name="historial_por_precio"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.precio_lista_id}: {self.precio_anterior} → {self.precio_nuevo}"
+
+    @property
+    def variacion(self) -> Decimal | None:
+        """Variación en %, (nuevo − anterior) / anterior × 100."""
+        if not self.precio_anterior:
+            return None
+        return (self.precio_nuevo - self.precio_anterior) / self.precio_anterior * 100
 
 
 class Articulo(models.Model):

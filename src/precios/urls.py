@@ -4,4 +4,7 @@ from . import views
 
 app_name = "precios"
 
-urlpatterns = [path("", views.buscar, name="buscar")]
+urlpatterns = [
+    path("", views.buscar, name="buscar"),
+    path("<int:pk>/", views.detalle, name="detalle"),
+]

@@ -1,7 +1,7 @@
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 
 from proveedores.models import Proveedor
 
@@ -33,5 +33,43 @@ def buscar(request: HttpRequest) -> HttpResponse:
             "pagina": pagina,
             "proveedores": Proveedor.objects.all(),
             "proveedor_id": proveedor_id,
+        },
+    )
+
+
+ANCHO_GRAFICO, ALTO_GRAFICO = 600, 120
+
+
+def puntos_del_grafico(precio: PrecioDeLista, cambios: list) -> str:
+    """La evolución del precio como puntos de una polilínea SVG (x en el tiempo, y en $)."""
+    serie = [(precio.creado_en, cambios[0].precio_anterior if cambios else precio.precio)]
+    serie += [(cambio.fecha, cambio.precio_nuevo) for cambio in cambios]
+    if len(serie) < 2:
+        return ""
+    inicio, fin = serie[0][0], serie[-1][0]
+    minimo, maximo = min(v for _, v in serie), max(v for _, v in serie)
+    lapso = (fin - inicio).total_seconds() or 1
+    rango = (maximo - minimo) or 1
+    return " ".join(
+        f"{(fecha - inicio).total_seconds() / lapso * ANCHO_GRAFICO:.1f},"
+        f"{ALTO_GRAFICO - float((valor - minimo) / rango) * (ALTO_GRAFICO - 10) - 5:.1f}"
+        for fecha, valor in serie
+    )
+
+
+def detalle(request: HttpRequest, pk: int) -> HttpResponse:
+    """La ficha de un precio de lista: precios de venta y su historial."""
+    precio = get_object_or_404(PrecioDeLista.objects.select_related("proveedor"), pk=pk)
+    cambios = list(precio.historial.select_related("archivo").order_by("fecha", "id"))
+    return render(
+        request,
+        "precios/detalle.html",
+        {
+            "precio": precio,
+            "venta": precio.precios_de_venta(),
+            "cambios": list(reversed(cambios)),
+            "puntos": puntos_del_grafico(precio, cambios),
+            "ancho": ANCHO_GRAFICO,
+            "alto": ALTO_GRAFICO,
         },
     )

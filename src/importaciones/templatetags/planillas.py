@@ -1,15 +1,8 @@
 from django import template
 
-from importaciones.planillas import Celda
+from importaciones.normalizacion import texto_de_celda
 
 register = template.Library()
 
-
-@register.filter
-def celda(valor: Celda) -> str:
-    """Una celda como la mostraría la planilla (sin el ".0" de los números enteros)."""
-    if valor is None:
-        return ""
-    if isinstance(valor, float) and valor.is_integer():
-        return str(int(valor))
-    return str(valor)
+# Una celda como la mostraría la planilla (sin el ".0" de los números enteros).
+register.filter("celda", texto_de_celda)

@@ -79,6 +79,8 @@ def test_rechaza_lo_que_no_es_un_precio_con_su_motivo(valor, motivo):
 
 def test_codigos_numericos_se_comparan_sin_ceros_a_la_izquierda():
     assert normalizar_codigo(13128.0) == "13128"
+    assert normalizar_codigo("13128.0") == "13128"
+    assert normalizar_codigo("12.5") == "12.5"
     assert normalizar_codigo("  000023593 ") == "000023593"
     assert clave_codigo("0037") == clave_codigo("37") == "37"
     assert clave_codigo("0037-25") == "0037-25"
@@ -113,3 +115,8 @@ def test_codigo_de_barras_no_pasa_por_formato_de_float():
 def test_un_precio_en_dolares_se_descarta_con_su_motivo(valor):
     with pytest.raises(ValorInvalido, match="dólares"):
         parsear_precio(valor, ",")
+
+
+def test_los_textos_que_no_son_numeros_no_votan_el_separador():
+    # Un sub-encabezado repetido ("P. Lista") no debe inclinar la convención.
+    assert detectar_separador_decimal(["1.234,56", "P. Lista", "716.70"]) is None
