@@ -166,6 +166,60 @@ TARIFARIO_MAX_SUBIDA_MB = int(os.environ.get("TARIFARIO_MAX_SUBIDA_MB", "100"))
 TARIFARIO_LEASE_SEGUNDOS = int(os.environ.get("TARIFARIO_LEASE_SEGUNDOS", "600"))
 TARIFARIO_MAX_INTENTOS = int(os.environ.get("TARIFARIO_MAX_INTENTOS", "3"))
 
+# --- Seguridad web y subidas ----------------------------------------------------
+# Primero el tope de tamaño: corta mientras llega el cuerpo, antes de que los
+# handlers de Django lo guarden en memoria o en un temporal.
+FILE_UPLOAD_HANDLERS = [
+    "core_config.subidas.LimiteDeSubida",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Los temporales de subida, en el mismo volumen que los datos (no en el /tmp del
+# contenedor, que puede ser chico o estar en memoria).
+FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "temporales")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+# Las planillas subidas sólo las lee el usuario de la app (web y worker son el mismo).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# El formulario de subida lleva un solo archivo.
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+# Ningún JavaScript de la app lee la cookie CSRF (los formularios llevan el token).
+CSRF_COOKIE_HTTPONLY = True
+
+# Por defecto la Pi sirve HTTP plano en la red local. TARIFARIO_HTTPS=1 sólo detrás
+# de un proxy con TLS que siempre fija (o borra) X-Forwarded-Proto; si no, un
+# cliente podría hacerse pasar por HTTPS mandando ese encabezado.
+TARIFARIO_HTTPS = env_bool("TARIFARIO_HTTPS")
+if TARIFARIO_HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    # Empieza corto: si el TLS se saca, los navegadores vuelven a HTTP en ese plazo.
+    SECURE_HSTS_SECONDS = int(os.environ.get("TARIFARIO_HSTS_SEGUNDOS", "3600"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SILENCED_SYSTEM_CHECKS = [
+        # Preload pide registrar el dominio en las listas de los navegadores: no aplica a la LAN.
+        "security.W021",
+    ]
+else:
+    SILENCED_SYSTEM_CHECKS = [
+        # HSTS no se manda por HTTP: sin TLS no hay nada que fijar.
+        "security.W004",
+        # Redirigir a HTTPS sin un servidor TLS dejaría la app inaccesible.
+        "security.W008",
+        # Con cookie de sesión "secure" el navegador no la manda por HTTP: no se podría entrar.
+        "security.W012",
+        # Con cookie CSRF "secure" ningún formulario pasaría la verificación por HTTP.
+        "security.W016",
+    ]
+
 # --- Celery -----------------------------------------------------------------
 # Sin CELERY_BROKER_URL se usa el servidor embebido que levanta `make run`.
 BROKER_EMBEBIDO = not os.environ.get("CELERY_BROKER_URL")

@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import F
 from django.db.models.functions import Collate
 
+from importaciones.exportacion import texto_seguro
 from precios.models import PrecioDeLista
 from proveedores.models import Proveedor
 
@@ -35,8 +36,20 @@ class Command(BaseCommand):
             raise CommandError("Para XLSX indicá el archivo con --salida.")
         # Orden por bytes, igual en SQLite y PostgreSQL (sin depender de la collation).
         orden = Collate(F("codigo"), "C" if connection.vendor == "postgresql" else "BINARY")
+        # Todo el texto viene de planillas de proveedores: se escapa lo que una planilla
+        # ejecutaría como fórmula (=, +, -, @, tab, CR, LF al principio). El código también,
+        # porque es texto; uno como "-123" o "+5" queda igual (un número con signo no es una
+        # fórmula). Precio, bulto e IVA son números y se escriben como tales.
         filas = (
-            (p.codigo, p.descripcion, p.marca, p.precio, p.bulto, p.iva, p.codigo_barras)
+            (
+                texto_seguro(p.codigo),
+                texto_seguro(p.descripcion),
+                texto_seguro(p.marca),
+                p.precio,
+                p.bulto,
+                p.iva,
+                texto_seguro(p.codigo_barras),
+            )
             for p in PrecioDeLista.objects.filter(proveedor=proveedor_obj)
             .order_by(orden)
             .iterator(chunk_size=5000)
@@ -52,7 +65,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Exportados {cantidad} precios a {salida}.")
 
     def _csv(self, filas, destino) -> int:
-        escritor = csv.writer(destino, lineterminator="\n")
+        # Todo texto entre comillas y los números sin ellas. Con QUOTE_MINIMAL un CR dentro
+        # de una descripción quedaba sin comillas y partía la fila: lo que seguía se leía como
+        # otra línea, que podía empezar con "=".
+        escritor = csv.writer(destino, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
         escritor.writerow(ENCABEZADO)
         cantidad = 0
         for codigo, descripcion, marca, precio, bulto, iva, barras in filas:
@@ -61,9 +77,10 @@ class Command(BaseCommand):
                     codigo,
                     descripcion,
                     marca,
-                    texto_decimal(precio),
+                    # Un Decimal armado del texto se escribe tal cual (1045.00, 0.55145).
+                    Decimal(texto_decimal(precio)),
                     bulto,
-                    f"{iva.normalize():f}",
+                    Decimal(f"{iva.normalize():f}"),
                     barras,
                 )
             )
