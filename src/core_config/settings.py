@@ -41,7 +41,8 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "solo-desarrollo-no-usar-en-produccion"
 
-ALLOWED_HOSTS = env_lista("ALLOWED_HOSTS", "127.0.0.1,localhost")
+# Localhost siempre: el healthcheck del contenedor entra por ahí.
+ALLOWED_HOSTS = [*env_lista("ALLOWED_HOSTS"), "127.0.0.1", "localhost"]
 CSRF_TRUSTED_ORIGINS = env_lista("CSRF_TRUSTED_ORIGINS")
 
 DATA_DIR = Path(os.environ.get("DATA_DIR") or REPO_DIR / "data").resolve()
@@ -138,7 +139,7 @@ USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "importaciones:inicio"
+LOGIN_REDIRECT_URL = "portada"
 LOGOUT_REDIRECT_URL = "login"
 
 STATIC_URL = "static/"
@@ -199,6 +200,8 @@ TARIFARIO_HTTPS = env_bool("TARIFARIO_HTTPS")
 if TARIFARIO_HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
+    # El healthcheck del contenedor entra por HTTP directo, sin pasar por el proxy.
+    SECURE_REDIRECT_EXEMPT = [r"^salud/$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     # Empieza corto: si el TLS se saca, los navegadores vuelven a HTTP en ese plazo.

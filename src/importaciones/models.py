@@ -1,5 +1,4 @@
 import uuid
-from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
@@ -11,9 +10,9 @@ from .campos import CAMPOS, CAMPOS_OPCIONALES, CAMPOS_REQUERIDOS  # noqa: F401
 
 
 def nombre_generado(subida: "Subida", nombre_original: str) -> str:
-    # El nombre original es sólo un dato: en disco va un nombre generado.
-    extension = PurePath(nombre_original).suffix.lower()[:6]
-    return f"subidas/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{extension}"
+    # El nombre original es sólo un dato: en disco va un nombre generado, con la
+    # extensión del formato detectado por contenido (no la que trae el nombre).
+    return f"subidas/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{subida.formato}"
 
 
 class Subida(models.Model):

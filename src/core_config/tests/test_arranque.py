@@ -88,3 +88,15 @@ def test_iniciar_local_levanta_broker_worker_y_web_y_muestra_el_acceso(tmp_path)
     assert not responde(puerto_broker)
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{puerto_web}/cuentas/login/", timeout=2)
+
+
+@pytest.mark.django_db
+def test_salud_responde_sin_sesion_y_la_portada_lleva_a_cada_uno_a_su_lugar(
+    client, django_user_model
+):
+    respuesta = client.get("/salud/")
+    assert (respuesta.status_code, respuesta.content) == (200, b"ok")
+    client.force_login(django_user_model.objects.create_user("mostrador", password="x-1-y"))
+    assert client.get("/").url == "/precios/"
+    client.force_login(django_user_model.objects.create_user("ana", password="x", is_staff=True))
+    assert client.get("/").url == "/importaciones/"
