@@ -166,6 +166,12 @@ TARIFARIO_MAX_SUBIDA_MB = int(os.environ.get("TARIFARIO_MAX_SUBIDA_MB", "100"))
 # vence este plazo (se renueva mientras avanza).
 TARIFARIO_LEASE_SEGUNDOS = int(os.environ.get("TARIFARIO_LEASE_SEGUNDOS", "600"))
 TARIFARIO_MAX_INTENTOS = int(os.environ.get("TARIFARIO_MAX_INTENTOS", "3"))
+# Límites del proceso que lee cada planilla (importaciones/lector.py): un archivo
+# hostil que agota la memoria o no termina mata sólo a ese proceso, no al worker.
+TARIFARIO_LECTOR_MEMORIA_MB = int(os.environ.get("TARIFARIO_LECTOR_MEMORIA_MB", "2048"))
+TARIFARIO_LECTOR_SEGUNDOS = int(os.environ.get("TARIFARIO_LECTOR_SEGUNDOS", "1200"))
+# Tamaño máximo de una planilla descomprimida (un XLSX de 1M de filas ocupa ~150 MB).
+TARIFARIO_MAX_DESCOMPRIMIDO_MB = int(os.environ.get("TARIFARIO_MAX_DESCOMPRIMIDO_MB", "1024"))
 
 # --- Seguridad web y subidas ----------------------------------------------------
 # Primero el tope de tamaño: corta mientras llega el cuerpo, antes de que los

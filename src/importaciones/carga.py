@@ -25,17 +25,8 @@ from precios.models import (
     PrecioDeLista,
 )
 
-COLUMNAS_CSV = (
-    "fila",
-    "codigo",
-    "codigo_clave",
-    "descripcion",
-    "precio",
-    "bulto",
-    "iva",
-    "codigo_barras",
-    "marca",
-)
+from .campos import COLUMNAS_CSV
+
 TABLA_CARGA = "tarifario_carga"
 BLOQUE_COPY = 1 << 20
 

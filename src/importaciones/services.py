@@ -4,18 +4,22 @@ La web, la tarea de Celery y los comandos llaman a estas funciones: hay una
 sola implementación de cada flujo.
 """
 
-import csv
-import io
+import json
 import logging
+import shutil
+import signal
 import socket
+import subprocess
+import sys
 import tempfile
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from itertools import chain, islice
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
@@ -27,42 +31,16 @@ from kombu.exceptions import OperationalError as ErrorBroker
 
 from proveedores.models import Proveedor
 
-from .carga import COLUMNAS_CSV, SaltoDeEscala, cargar_precios
+from .carga import SaltoDeEscala, cargar_precios
+from .lector import Lectura
 from .models import ArchivoPendiente, ConfigImportacion, Subida
-from .normalizacion import (
-    LARGO_MAXIMO_CODIGO,
-    ValorInvalido,
-    clave_codigo,
-    detectar_separador_decimal,
-    limpiar_texto,
-    normalizar_codigo,
-    normalizar_codigo_barras,
-    parsear_bulto,
-    parsear_iva,
-    parsear_precio,
-    texto_de_celda,
-)
-from .planillas import (
-    Celda,
-    ErrorPlanilla,
-    HojaPrevia,
-    detectar_formato,
-    filas_estimadas,
-    indice_columna,
-    iterar_filas,
-    leer_vista_previa,
-)
-from .sugerencias import FiltroDeFilas, huella_encabezado, normalizar_encabezado, sugerir_mapeo
+from .planillas import ErrorPlanilla, HojaPrevia, detectar_formato, leer_vista_previa
+from .sugerencias import huella_encabezado, sugerir_mapeo
+from .verificacion import verificar_contenedor
 
 logger = logging.getLogger(__name__)
 
 ESTADO = ArchivoPendiente.Estado
-# Filas leídas antes de decidir la convención decimal de la columna de precio.
-FILAS_PARA_CONVENCION = 2000
-# Cada cuántas filas se informa el avance (y se renueva el plazo del reclamo): un UPDATE
-# cada 2000 filas es menos del 1 % de la importación y mueve la barra a menudo.
-FILAS_POR_AVANCE = 2000
-
 # Se llama con el archivo y las filas leídas hasta ahora (la barra de la línea de comandos).
 AlAvanzar = Callable[[ArchivoPendiente, int], None]
 
@@ -79,6 +57,7 @@ def registrar_subida(
 ) -> Subida:
     """Guarda la planilla en el storage bajo un nombre generado; no la lee entera."""
     formato = detectar_formato(archivo)
+    verificar_contenedor(archivo, formato)
     subida = Subida(
         proveedor=proveedor,
         nombre_original=nombre_original[:255],
@@ -418,125 +397,42 @@ def _renovar_reclamo(archivo: ArchivoPendiente, filas_leidas: int) -> None:
         raise ReclamoPerdido
 
 
-@dataclass
-class Lectura:
-    leidas: int = 0
-    validas: int = 0
-    motivos: Counter | None = None
-
-    @property
-    def descartadas(self) -> int:
-        return sum(self.motivos.values()) if self.motivos else 0
-
-
 def convertir_a_csv(archivo: ArchivoPendiente, al_avanzar: AlAvanzar | None = None) -> Lectura:
-    """Lee la hoja en streaming y escribe un CSV normalizado en el storage (`ruta_csv`)."""
-    mapeo = archivo.mapeo
-    columnas = {campo: indice_columna(letra) for campo, letra in mapeo["columnas"].items() if letra}
-    fila_encabezado = int(mapeo["fila_encabezado"])
-    lectura = Lectura(motivos=Counter())
-
-    def celda(fila: list[Celda], campo: str) -> Celda:
-        indice = columnas.get(campo)
-        return fila[indice] if indice is not None and indice < len(fila) else None
-
-    with (
-        archivo.subida.archivo.open("rb") as origen,
-        tempfile.TemporaryFile() as temporal,
-        tempfile.TemporaryFile() as temporal_descartes,
-    ):
-        estimadas = filas_estimadas(origen, archivo.subida.formato, archivo.hoja_origen)
-        # El total a mostrar son las filas de datos: sin el banner ni el encabezado.
-        archivo.filas_totales = max(estimadas - fila_encabezado, 0) if estimadas else None
-        ArchivoPendiente.objects.filter(pk=archivo.pk, token=archivo.token).update(
-            filas_totales=archivo.filas_totales
-        )
-        filas = iterar_filas(origen, archivo.subida.formato, archivo.hoja_origen)
-        encabezado: list[Celda] = []
-        datos = iter([])
-        for numero, fila in filas:
-            if numero == fila_encabezado:
-                encabezado = fila
-                datos = filas
-                break
-        encabezado_codigo = normalizar_encabezado(celda(encabezado, "codigo"))
-        primeras = list(islice(datos, FILAS_PARA_CONVENCION))
-        config = archivo.config_usada
-        detectado = detectar_separador_decimal(celda(fila, "precio") for _, fila in primeras)
-        # Si esta lista no lo deja claro, vale la convención de las anteriores del proveedor.
-        separador = detectado or (config.separador_decimal if config else None) or None
-        if config and detectado and detectado != config.separador_decimal:
-            ConfigImportacion.objects.filter(pk=config.pk).update(separador_decimal=detectado)
-        filtro = FiltroDeFilas(
-            encabezado,
-            columnas,
-            [fila for _, fila in primeras],
-            ancho_fijo=archivo.subida.formato == "csv",
-        )
-
-        def normalizar_fila(numero: int, fila: list[Celda]) -> tuple:
-            """La fila del CSV normalizado, o ValorInvalido con el motivo del descarte."""
-            if motivo := filtro.motivo(fila):
-                raise ValorInvalido(motivo)
-            codigo = normalizar_codigo(celda(fila, "codigo"))
-            if not codigo:
-                raise ValorInvalido("sin código")
-            if len(codigo) > LARGO_MAXIMO_CODIGO:
-                raise ValorInvalido("código demasiado largo")
-            if encabezado_codigo and normalizar_encabezado(codigo) == encabezado_codigo:
-                raise ValorInvalido("encabezado repetido")
-            if all(celda(fila, campo) in (None, "") for campo in columnas if campo != "codigo"):
-                raise ValorInvalido("título de rubro o total (sólo texto en la columna de código)")
-            return (
-                numero,
-                codigo,
-                clave_codigo(codigo),
-                limpiar_texto(celda(fila, "descripcion"), 500),
-                parsear_precio(celda(fila, "precio"), separador),
-                parsear_bulto(celda(fila, "bulto")) if "bulto" in columnas else 1,
-                parsear_iva(celda(fila, "iva")),
-                normalizar_codigo_barras(celda(fila, "codigo_barras")),
-                limpiar_texto(celda(fila, "marca"), 120),
-            )
-
-        texto = io.TextIOWrapper(temporal, encoding="utf-8", newline="")
-        escritor = csv.writer(texto)
-        escritor.writerow(COLUMNAS_CSV)
-        texto_descartes = io.TextIOWrapper(temporal_descartes, encoding="utf-8", newline="")
-        descartes = csv.writer(texto_descartes)
-        descartes.writerow(["fila", "motivo", *(str(c) for c in encabezado)])
-        for numero, fila in chain(primeras, datos):
-            if not any(valor not in (None, "") for valor in fila):
-                continue
-            lectura.leidas += 1
-            if lectura.leidas % FILAS_POR_AVANCE == 0:
-                _renovar_reclamo(archivo, lectura.leidas)
-                if al_avanzar:
-                    al_avanzar(archivo, lectura.leidas)
-            try:
-                escritor.writerow(normalizar_fila(numero, fila))
-            except ValorInvalido as motivo:
-                lectura.motivos[str(motivo)] += 1
-                descartes.writerow([numero, str(motivo), *(texto_de_celda(c) for c in fila)])
-                continue
-            lectura.validas += 1
-        texto.flush()
-        texto.detach()
-        texto_descartes.flush()
-        texto_descartes.detach()
+    """Lee la hoja en el lector aislado; guarda en el storage el CSV normalizado y los descartes."""
+    config = archivo.config_usada
+    with tempfile.TemporaryDirectory(prefix="tarifario-lector-") as carpeta:
+        rutas = {nombre: Path(carpeta) / nombre for nombre in ("origen", "csv", "descartes")}
+        with archivo.subida.archivo.open("rb") as fuente, rutas["origen"].open("wb") as copia:
+            shutil.copyfileobj(fuente, copia, 1 << 20)
+        trabajo = {
+            **{nombre: str(ruta) for nombre, ruta in rutas.items()},
+            "formato": archivo.subida.formato,
+            "hoja": archivo.hoja_origen,
+            "mapeo": archivo.mapeo,
+            "separador_guardado": config.separador_decimal if config else "",
+            "memoria_mb": settings.TARIFARIO_LECTOR_MEMORIA_MB,
+            "cpu_segundos": settings.TARIFARIO_LECTOR_SEGUNDOS,
+        }
+        lectura = _leer_aislado(archivo, trabajo, Path(carpeta), al_avanzar)
         # Terminada la lectura, el total ya no es una estimación.
         archivo.filas_totales = lectura.leidas
         if al_avanzar:
             al_avanzar(archivo, lectura.leidas)
-        if not encabezado:
-            raise ErrorPlanilla(f"La hoja no llega a la fila de encabezado {fila_encabezado}.")
         if lectura.validas == 0:
             raise ErrorPlanilla(_sin_filas_validas(lectura))
-        archivo.ruta_csv = _guardar(temporal, archivo.ruta_csv, f"csv/archivo-{archivo.pk}.csv")
-        if lectura.descartadas:
-            archivo.ruta_descartes = _guardar(
-                temporal_descartes, archivo.ruta_descartes, f"descartes/archivo-{archivo.pk}.csv"
+        if config and lectura.separador_detectado not in (None, config.separador_decimal):
+            ConfigImportacion.objects.filter(pk=config.pk).update(
+                separador_decimal=lectura.separador_detectado
             )
+        with rutas["csv"].open("rb") as normalizado:
+            archivo.ruta_csv = _guardar(
+                normalizado, archivo.ruta_csv, f"csv/archivo-{archivo.pk}.csv"
+            )
+        if lectura.descartadas:
+            with rutas["descartes"].open("rb") as descartadas:
+                archivo.ruta_descartes = _guardar(
+                    descartadas, archivo.ruta_descartes, f"descartes/archivo-{archivo.pk}.csv"
+                )
     ArchivoPendiente.objects.filter(pk=archivo.pk, token=archivo.token).update(
         ruta_csv=archivo.ruta_csv,
         ruta_descartes=archivo.ruta_descartes,
@@ -544,6 +440,81 @@ def convertir_a_csv(archivo: ArchivoPendiente, al_avanzar: AlAvanzar | None = No
         filas_totales=lectura.leidas,
     )
     return lectura
+
+
+def _leer_aislado(
+    archivo: ArchivoPendiente, trabajo: dict, carpeta: Path, al_avanzar: AlAvanzar | None
+) -> Lectura:
+    """Corre importaciones.lector en otro proceso y sigue su avance línea por línea."""
+    comando = [sys.executable, "-m", "importaciones.lector", json.dumps(trabajo)]
+    errores = carpeta / "errores.txt"
+    with errores.open("wb") as salida_errores:
+        proceso = subprocess.Popen(
+            comando,
+            cwd=settings.BASE_DIR,
+            stdout=subprocess.PIPE,
+            stderr=salida_errores,
+            text=True,
+            encoding="utf-8",
+        )
+    # El límite de CPU no cubre a un lector bloqueado: además, un reloj de pared.
+    reloj = threading.Timer(settings.TARIFARIO_LECTOR_SEGUNDOS, proceso.kill)
+    reloj.start()
+    resultado = None
+    try:
+        for linea in proceso.stdout:
+            clave, _espacio, valor = linea.rstrip("\n").partition(" ")
+            if clave == "total":
+                archivo.filas_totales = int(valor)
+                ArchivoPendiente.objects.filter(pk=archivo.pk, token=archivo.token).update(
+                    filas_totales=archivo.filas_totales
+                )
+            elif clave == "avance":
+                _renovar_reclamo(archivo, int(valor))
+                if al_avanzar:
+                    al_avanzar(archivo, int(valor))
+            elif clave == "resultado":
+                resultado = json.loads(valor)
+        codigo = proceso.wait()
+    finally:
+        reloj.cancel()
+        if proceso.poll() is None:
+            proceso.kill()
+            proceso.wait()
+    if resultado is None:
+        raise ErrorPlanilla(
+            _motivo_de_la_caida(archivo, codigo, errores.read_text(errors="replace"))
+        )
+    if "error" in resultado:
+        raise ErrorPlanilla(resultado["error"])
+    return Lectura(
+        leidas=resultado["leidas"],
+        validas=resultado["validas"],
+        motivos=Counter(resultado["motivos"]),
+        separador_detectado=resultado["separador"],
+    )
+
+
+def _motivo_de_la_caida(archivo: ArchivoPendiente, codigo: int, errores: str) -> str:
+    """El lector terminó sin resultado: qué decirle a la persona (el detalle va al log)."""
+    logger.error("El lector del archivo %s terminó con código %s:\n%s", archivo.pk, codigo, errores)
+    if codigo in (-signal.SIGKILL, -signal.SIGXCPU):
+        segundos = settings.TARIFARIO_LECTOR_SEGUNDOS
+        plazo = f"{segundos // 60} minutos" if segundos >= 120 else f"{segundos} segundos"
+        return (
+            f"Leer el archivo llevó más de {plazo} y se detuvo. "
+            "Revisá que no tenga celdas usadas muy lejos de la lista, o dividilo."
+        )
+    if codigo < 0 or "MemoryError" in errores:
+        return (
+            "El archivo es demasiado grande o complejo para leerlo: el lector se quedó sin "
+            "memoria. Suele pasar con celdas usadas muy lejos de la lista (por ejemplo en la "
+            "columna XFD); borralas o copiá sólo la lista a un libro nuevo."
+        )
+    return (
+        "No se pudo leer el archivo (el lector falló). Probá guardarlo de nuevo desde Excel "
+        "o LibreOffice y volver a subirlo."
+    )
 
 
 def _guardar(temporal, nombre_anterior: str, nombre: str) -> str:
