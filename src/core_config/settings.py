@@ -166,6 +166,10 @@ TARIFARIO_MAX_SUBIDA_MB = int(os.environ.get("TARIFARIO_MAX_SUBIDA_MB", "100"))
 # vence este plazo (se renueva mientras avanza).
 TARIFARIO_LEASE_SEGUNDOS = int(os.environ.get("TARIFARIO_LEASE_SEGUNDOS", "600"))
 TARIFARIO_MAX_INTENTOS = int(os.environ.get("TARIFARIO_MAX_INTENTOS", "3"))
+# Cada cuánto el barrido reenvía lo pendiente y lo abandonado (Redis puede perder avisos).
+TARIFARIO_BARRIDO_SEGUNDOS = int(os.environ.get("TARIFARIO_BARRIDO_SEGUNDOS", "60"))
+# Cuánto espera una importación el lock de un proveedor (PostgreSQL) antes de reintentar luego.
+TARIFARIO_ESPERA_LOCK_SEGUNDOS = int(os.environ.get("TARIFARIO_ESPERA_LOCK_SEGUNDOS", "30"))
 # Límites del proceso que lee cada planilla (importaciones/lector.py): un archivo
 # hostil que agota la memoria o no termina mata sólo a ese proceso, no al worker.
 TARIFARIO_LECTOR_MEMORIA_MB = int(os.environ.get("TARIFARIO_LECTOR_MEMORIA_MB", "2048"))
@@ -260,6 +264,12 @@ CELERY_TASK_TIME_LIMIT = 1800
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3}
 # En compose el worker puede arrancar antes que Redis.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Al apagar (docker compose stop) se espera hasta 30 s a que termine lo que corre y se
+# devuelve lo no confirmado; compose da 60 s antes de matar (stop_grace_period).
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = 30
+# Higiene en la Pi: un proceso del pool que quedó grande se recicla después de su tarea
+# (la protección real contra archivos que agotan la memoria es el lector aislado).
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB
 # Sin conexión no se puede confirmar el mensaje: mejor cancelar y que vuelva.
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Encolar no debe colgar una página si el broker no está: pocos reintentos cortos.
@@ -275,6 +285,10 @@ CELERY_BEAT_SCHEDULE = {
     "purgar-historial-de-tareas": {
         "task": "monitor_tareas.purgar_historial",
         "schedule": 24 * 3600,
+    },
+    "barrer-pendientes": {
+        "task": "importaciones.barrer_pendientes",
+        "schedule": TARIFARIO_BARRIDO_SEGUNDOS,
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

@@ -98,6 +98,15 @@ class ConfigImportacion(models.Model):
 
 
 class ArchivoPendienteQuerySet(models.QuerySet):
+    def reclamables(self, ahora) -> "ArchivoPendienteQuerySet":
+        """Pendientes cuyo reintento ya venció, y "procesando" de un worker que murió."""
+        estado = ArchivoPendiente.Estado
+        return self.filter(
+            models.Q(estado=estado.PENDIENTE)
+            & (models.Q(proximo_intento_en__isnull=True) | models.Q(proximo_intento_en__lte=ahora))
+            | models.Q(estado=estado.PROCESANDO, vence_en__lt=ahora)
+        )
+
     def en_curso(self) -> "ArchivoPendienteQuerySet":
         return self.filter(
             estado__in=[ArchivoPendiente.Estado.PENDIENTE, ArchivoPendiente.Estado.PROCESANDO]
@@ -137,6 +146,8 @@ class ArchivoPendiente(models.Model):
 
     estado = models.CharField(max_length=12, choices=Estado.choices, default=Estado.PENDIENTE)
     intentos = models.PositiveSmallIntegerField(default=0)
+    # Tras un error pasajero (base caída, lock) no se reintenta antes de esto.
+    proximo_intento_en = models.DateTimeField(null=True, blank=True)
     token = models.UUIDField(null=True, blank=True, editable=False)
     vence_en = models.DateTimeField(null=True, blank=True)
     worker = models.CharField(max_length=200, blank=True)

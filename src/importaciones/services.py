@@ -24,8 +24,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError as ErrorBroker
 
@@ -281,9 +281,7 @@ def reclamar_siguiente(ids: list[int] | None = None) -> ArchivoPendiente | None:
     """
     while True:
         ahora = timezone.now()
-        reclamables = ArchivoPendiente.objects.filter(
-            Q(estado=ESTADO.PENDIENTE) | Q(estado=ESTADO.PROCESANDO, vence_en__lt=ahora)
-        )
+        reclamables = ArchivoPendiente.objects.reclamables(ahora)
         if ids is not None:
             reclamables = reclamables.filter(pk__in=ids)
         candidato = reclamables.order_by("fecha_subida", "id").values_list("pk", flat=True).first()
@@ -296,6 +294,7 @@ def reclamar_siguiente(ids: list[int] | None = None) -> ArchivoPendiente | None:
             intentos=F("intentos") + 1,
             vence_en=ahora + timedelta(seconds=settings.TARIFARIO_LEASE_SEGUNDOS),
             iniciado_en=ahora,
+            proximo_intento_en=None,
             worker=_nombre_worker(),
         )
         if not tomado:
@@ -325,6 +324,17 @@ def procesar_archivo(
         }
         ahora = timezone.now()
         with transaction.atomic():
+            if _hay_una_lista_mas_nueva(archivo):
+                _finalizar(
+                    archivo,
+                    estado=ESTADO.CANCELADO,
+                    mensaje_error=(
+                        "Ya se aplicó una lista más nueva de esta hoja del proveedor: ésta, "
+                        "subida antes, no se aplicó para no pisar precios más recientes."
+                    ),
+                    **leido,
+                )
+                return archivo
             with default_storage.open(archivo.ruta_csv, "rb") as normalizado:
                 carga = cargar_precios(
                     normalizado,
@@ -357,6 +367,10 @@ def procesar_archivo(
     except ErrorPlanilla as error:
         logger.warning("Archivo %s con error: %s", archivo.pk, error)
         _finalizar_con_error(archivo, str(error))
+    except (OperationalError, InterfaceError) as error:
+        # La base se cayó, cortó la conexión o el lock tardó: se reintenta más tarde.
+        logger.warning("Archivo %s: error pasajero de la base (%s).", archivo.pk, error)
+        _reintentar_mas_tarde(archivo, error)
     except ReclamoPerdido:
         logger.warning("Archivo %s: otro worker lo tomó; no se aplicó nada.", archivo.pk)
     archivo.refresh_from_db()
@@ -371,6 +385,61 @@ def procesar_archivo(
         archivo.actualizados,
     )
     return archivo
+
+
+def _hay_una_lista_mas_nueva(archivo: ArchivoPendiente) -> bool:
+    """Serializa por proveedor y hace que gane la lista subida más tarde.
+
+    El lock del proveedor (PostgreSQL; en SQLite la transacción ya toma la base
+    entera) hace que dos listas del mismo proveedor nunca se apliquen a la vez.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            segundos = settings.TARIFARIO_ESPERA_LOCK_SEGUNDOS
+            cursor.execute(f"SET LOCAL lock_timeout = '{segundos}s'")
+    # Traer la fila (y no exists()) asegura que se emita el SELECT … FOR UPDATE.
+    list(Proveedor.objects.select_for_update().filter(pk=archivo.proveedor_id).values("pk"))
+    return (
+        ArchivoPendiente.objects.filter(
+            proveedor=archivo.proveedor_id,
+            hoja_origen=archivo.hoja_origen,
+            estado=ESTADO.PROCESADO,
+            fecha_subida__gt=archivo.fecha_subida,
+        )
+        .exclude(pk=archivo.pk)
+        .exists()
+    )
+
+
+def _reintentar_mas_tarde(archivo: ArchivoPendiente, error: Exception) -> None:
+    """Vuelve a pendiente con espera creciente (30 s, 60 s, 120 s… hasta 10 min)."""
+    # La conexión puede haber quedado inservible: la próxima consulta abre otra.
+    connection.close()
+    espera = min(30 * 2 ** max(archivo.intentos - 1, 0), 600)
+    ultimo = archivo.intentos >= settings.TARIFARIO_MAX_INTENTOS
+    try:
+        ArchivoPendiente.objects.filter(
+            pk=archivo.pk, token=archivo.token, estado=ESTADO.PROCESANDO
+        ).update(
+            estado=ESTADO.ERROR if ultimo else ESTADO.PENDIENTE,
+            proximo_intento_en=None if ultimo else timezone.now() + timedelta(seconds=espera),
+            vence_en=None,
+            mensaje_error=(
+                f"La base de datos falló {archivo.intentos} veces al importar ({error})."
+                if ultimo
+                else ""
+            ),
+        )
+    except (OperationalError, InterfaceError):
+        # La base sigue caída: el plazo del reclamo vence y el barrido lo retoma.
+        logger.warning("Archivo %s: no se pudo reprogramar; lo retoma el barrido.", archivo.pk)
+
+
+def barrer_pendientes() -> str | None:
+    """Despierta a un worker si hay trabajo reclamable (avisos perdidos, workers muertos)."""
+    if ArchivoPendiente.objects.reclamables(timezone.now()).exists():
+        return encolar_procesamiento()
+    return None
 
 
 def _finalizar(archivo: ArchivoPendiente, **campos) -> None:

@@ -5,6 +5,7 @@ from celery.signals import worker_ready
 
 from monitor_tareas.models import RegistroTarea
 
+from . import services
 from .models import ArchivoPendiente
 from .repositories import ExcelRepository
 
@@ -23,6 +24,12 @@ def procesar_pendientes(
         logger.info("Tarea %s cancelada desde el monitor: no se ejecuta.", self.request.id)
         return []
     return ExcelRepository.procesar_pendientes(limit=limit, archivo_id=archivo_id)
+
+
+@shared_task(name="importaciones.barrer_pendientes")
+def barrer_pendientes() -> str | None:
+    """Periódica (beat): reenvía lo pendiente que nadie está procesando."""
+    return services.barrer_pendientes()
 
 
 @worker_ready.connect
