@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
@@ -279,12 +280,19 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.5,
     "interval_max": 1,
 }
+# Respaldos diarios (celery beat, 03:30): se conservan N diarios y M semanales.
+RESPALDOS_DIARIOS = int(os.environ.get("RESPALDOS_DIARIOS", "7"))
+RESPALDOS_SEMANALES = int(os.environ.get("RESPALDOS_SEMANALES", "4"))
 # Trabajo periódico (celery beat): retención del historial de tareas.
 TAREAS_RETENCION_DIAS = int(os.environ.get("TAREAS_RETENCION_DIAS", "90"))
 CELERY_BEAT_SCHEDULE = {
     "purgar-historial-de-tareas": {
         "task": "monitor_tareas.purgar_historial",
         "schedule": 24 * 3600,
+    },
+    "respaldo-diario": {
+        "task": "core_config.respaldar",
+        "schedule": crontab(hour=3, minute=30),
     },
     "barrer-pendientes": {
         "task": "importaciones.barrer_pendientes",
