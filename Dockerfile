@@ -4,6 +4,11 @@ FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 DATA_DIR=/data
 WORKDIR /app
 
+# pg_dump/pg_restore para `respaldar` (misma versión mayor que el servicio db: 15).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY requirements.txt .
 RUN pip install --only-binary=:all: -r requirements.txt
 
@@ -11,7 +16,7 @@ COPY src/ src/
 # collectstatic no necesita secretos reales; la clave de este paso no se usa al correr.
 RUN SECRET_KEY=solo-para-collectstatic python src/manage.py collectstatic --noinput \
     && useradd --create-home --uid 1000 tarifario \
-    && mkdir -p /data && chown tarifario /data
+    && mkdir -p /data /respaldos && chown tarifario /data /respaldos
 
 USER tarifario
 EXPOSE 8001

@@ -1,5 +1,5 @@
 """docker-compose.yml no se puede levantar acá (no hay motor de Docker): se verifica su
-estructura y se corre el comando del servicio web tal cual, contra servicios locales."""
+estructura y se corre el comando de cada servicio tal cual, contra servicios locales."""
 
 import shlex
 import subprocess
@@ -13,7 +13,7 @@ import pytest
 import yaml
 from django.conf import settings
 
-from conftest import entorno_de_pruebas
+from conftest import entorno_de_pruebas, esperar, lista_con_banner
 from core_config.broker_embebido import puerto_libre
 
 COMPOSE = Path(settings.REPO_DIR) / "docker-compose.yml"
@@ -37,15 +37,23 @@ def test_servicios_del_original_sin_puertos_expuestos_de_redis_ni_postgres(compo
     assert '--save ""' in redis and "--appendonly no" in redis and "noeviction" in redis
     assert servicios["worker"]["command"].startswith("celery -A core_config worker --concurrency=1")
     assert servicios["app"]["ports"] == ["8001:8001"]
-    for servicio in ("app", "worker"):
+    for servicio in ("app", "worker", "beat"):
         assert servicios[servicio]["env_file"] == "src/.env"
         assert servicios[servicio]["environment"]["CELERY_BROKER_URL"] == "redis://redis:6379/0"
         assert servicios[servicio]["depends_on"]["redis"]["condition"] == "service_healthy"
+        # Las migraciones corren una vez, en su servicio, antes que todos.
+        migrar = servicios[servicio]["depends_on"]["migrar"]["condition"]
+        assert migrar == "service_completed_successfully"
+        assert "healthcheck" in servicios[servicio] or servicio == "beat"
+    assert servicios["migrar"]["command"] == "python src/manage.py migrate --noinput"
+    # El apagado del worker: más que su apagado suave (settings) y un margen.
+    assert int(servicios["worker"]["stop_grace_period"].rstrip("s")) >= 30 + 20
+    # Nada secreto en el compose: todo viene de src/.env.
+    assert "PASSWORD" not in COMPOSE.read_text().replace("POSTGRES_PASSWORD", "")
 
 
 def comando_gunicorn(compose: dict) -> list[str]:
-    comando = compose["services"]["app"]["command"]
-    return shlex.split(comando.split("&&", 1)[1].strip().rstrip('"'))
+    return shlex.split(compose["services"]["app"]["command"])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -87,3 +95,66 @@ def test_el_comando_web_del_compose_sirve_importaciones(compose):
     finally:
         proceso.terminate()
         proceso.wait(timeout=20)
+
+
+def correr_servicio(compose: dict, servicio: str, entorno: dict, log: Path) -> subprocess.Popen:
+    """El comando del servicio tal como está en el compose, desde su working_dir."""
+    definicion = compose["services"][servicio]
+    carpeta = Path(settings.REPO_DIR) / definicion.get("working_dir", "/app").removeprefix(
+        "/app"
+    ).lstrip("/")
+    argumentos = shlex.split(definicion["command"])
+    # El schedule de beat va al directorio de datos de la prueba, no a /data.
+    argumentos = [a.replace("/data/", f"{settings.DATA_DIR}/") for a in argumentos]
+    ejecutable = str(Path(sys.executable).with_name(argumentos[0]))
+    with log.open("wb") as salida:
+        return subprocess.Popen(
+            [ejecutable, *argumentos[1:]],
+            cwd=carpeta,
+            env=entorno,
+            stdout=salida,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(120)
+def test_el_comando_del_worker_del_compose_procesa_un_archivo(
+    compose, broker, proveedor, planillas, tmp_path
+):
+    from django.core.management import call_command
+
+    from importaciones.models import ArchivoPendiente
+
+    call_command(
+        "importar_lista", str(planillas["csv"]({"L": lista_con_banner(5)})), proveedor="TOR"
+    )
+    proceso = correr_servicio(compose, "worker", entorno_de_pruebas(broker), tmp_path / "w.log")
+    try:
+        esperar(
+            lambda: ArchivoPendiente.objects.get().estado == "procesado",
+            mensaje=(tmp_path / "w.log").read_text(),
+        )
+    finally:
+        proceso.terminate()
+        proceso.wait(timeout=60)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(60)
+def test_el_comando_de_beat_del_compose_programa_el_barrido(compose, broker, tmp_path):
+    entorno = {**entorno_de_pruebas(broker), "TARIFARIO_BARRIDO_SEGUNDOS": "1"}
+    log = tmp_path / "beat.log"
+    proceso = correr_servicio(compose, "beat", entorno, log)
+    try:
+        esperar(
+            lambda: "importaciones.barrer_pendientes" in log.read_text(),
+            segundos=30,
+            mensaje=log.read_text(),
+        )
+    finally:
+        proceso.terminate()
+        proceso.wait(timeout=30)
