@@ -5,6 +5,7 @@ un servidor compatible con Redis embebido); en producción falla fuerte si
 falta lo indispensable (SECRET_KEY con DEBUG apagado).
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -147,10 +148,15 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 STORAGES = {
-    # Las planillas subidas y sus CSV quedan fuera de todo lo que se sirve.
+    # Las planillas subidas y sus CSV quedan fuera de todo lo que se sirve. Con varias
+    # máquinas, un storage compartido (p. ej. S3 con django-storages): STORAGE_BACKEND y
+    # STORAGE_OPTIONS (JSON). Ver docs/INSTALACION.md.
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": DATA_DIR / "archivos", "base_url": None},
+        "BACKEND": os.environ.get("STORAGE_BACKEND")
+        or "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": json.loads(os.environ["STORAGE_OPTIONS"])
+        if os.environ.get("STORAGE_OPTIONS")
+        else {"location": DATA_DIR / "archivos", "base_url": None},
     },
     "staticfiles": {
         "BACKEND": (
