@@ -56,9 +56,11 @@ lock:
 	(echo "-r requirements.txt"; .venv-lock/bin/pip freeze | sort | grep -vxFf requirements.txt) > requirements-dev.txt
 	rm -rf .venv-lock
 
-# Mide la importación (100k filas, xlsx y csv, SQLite y PostgreSQL). No es parte de las pruebas.
+# Mide la importación (1k, 100k y 1M filas; xlsx y csv; SQLite y PostgreSQL) contra el
+# importador fila a fila y django-import-export. Corrida rápida: make bench FILAS=1000,10000
 bench: install
-	$(PY) bench/importacion.py --filas $(or $(FILAS),100000) --postgres $(PG_PRUEBAS_URL)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	$(PY) bench/importacion.py --filas $(or $(FILAS),1000,100000,1000000) --postgres $(PG_PRUEBAS_URL) $(BENCH_ARGS)
 
 # Monitor de tareas: latencia encolar → empezar y la lista con 100k tareas de historial.
 bench-monitor: install

@@ -1,10 +1,20 @@
-"""`make bench`: mide la importación de una lista sintética en SQLite y PostgreSQL.
+"""`make bench`: mide la importación contra las alternativas, en SQLite y PostgreSQL.
 
-Genera la lista (banner + encabezado + N filas, xlsx y csv), y por cada caso
-levanta un proceso nuevo con una base vacía que: sube el archivo por la vista
-web (mide la respuesta), confirma el mapeo sugerido e importa con el mismo
-código que usa el worker; después importa otra lista con todos los precios
-cambiados. Imprime filas/s y el pico de memoria (RSS) del proceso.
+Genera las listas (banner + encabezado + N filas; xlsx con textos compartidos, como
+los guarda Excel, y csv con coma decimal) y por cada caso levanta un proceso nuevo
+con una base vacía que sube el archivo por la vista web (mide la respuesta), confirma
+el mapeo sugerido e importa con el mismo código que usa el worker; después importa
+otra lista con todos los precios cambiados. En la misma corrida mide, sobre un
+subconjunto del CSV, el importador fila a fila con el ORM y django-import-export
+(bench/alternativas.py), y calcula las proporciones.
+
+El pico de memoria es el RSS máximo que informa el sistema operativo para cada
+proceso (wait4), no una estimación de Python. El del proceso de PostgreSQL que
+atiende la conexión se informa aparte (VmHWM: incluye las páginas de shared_buffers
+que tocó, que son memoria compartida del servidor).
+
+    make bench                          # 1k, 100k y 1M filas (tarda)
+    make bench FILAS=1000,10000         # corrida rápida
 """
 
 import argparse
@@ -14,10 +24,13 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 RAIZ = Path(__file__).resolve().parent.parent
+DATOS = RAIZ / "bench-data"
+CASOS_ALTERNATIVOS = ("fila_a_fila", "import_export")
 
 
 def generar(ruta: Path, filas: int, aumento: float = 1.0) -> Path:
@@ -32,7 +45,9 @@ def generar(ruta: Path, filas: int, aumento: float = 1.0) -> Path:
                     f"A{i:07d};Articulo de ferreteria numero {i};MARCA{i % 50};{precio}\n"
                 )
         return ruta
-    libro = xlsxwriter.Workbook(str(ruta), {"constant_memory": True})
+    # Sin constant_memory xlsxwriter escribe una tabla de textos compartidos, como Excel
+    # y LibreOffice (con constant_memory serían textos en línea).
+    libro = xlsxwriter.Workbook(str(ruta))
     hoja = libro.add_worksheet("Lista")
     hoja.write_row(0, 0, ["LISTA DE PRECIOS SINTETICA"])
     hoja.write_row(2, 0, ["Código", "Descripción", "Marca", "Precio"])
@@ -43,26 +58,50 @@ def generar(ruta: Path, filas: int, aumento: float = 1.0) -> Path:
     return ruta
 
 
-def medir_en_proceso(archivo: Path, cambiado: Path) -> dict:
-    """Corre dentro de un proceso con DATABASE_URL y DATA_DIR propios."""
+def preparar_django() -> None:
     sys.path.insert(0, str(RAIZ / "src"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core_config.settings")
     import django
 
     django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def pico_backend_postgres() -> dict:
+    """El proceso de PostgreSQL de esta conexión: (pid, VmHWM en MB) si se puede leer."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        estado = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    kb = next(int(linea.split()[1]) for linea in estado.splitlines() if linea.startswith("VmHWM"))
+    return {"pico_backend_pg_mb": round(kb / 1024)}
+
+
+def medir_proyecto(archivo: Path, cambiado: Path, solo_primera: bool) -> dict:
+    preparar_django()
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.core.management import call_command
     from django.test import Client
 
     from importaciones import services
     from importaciones.models import Subida
 
-    call_command("migrate", verbosity=0)
+    monitor = MonitorDeMemoria()
+    monitor.start()
     cliente = Client()
     cliente.force_login(get_user_model().objects.create_user("bench", is_staff=True))
-    resultado = {}
-    for etapa, ruta in (("primera", archivo), ("cambiada", cambiado)):
+    resultado: dict = {}
+    etapas = [("primera", archivo)] + ([] if solo_primera else [("cambiada", cambiado)])
+    for etapa, ruta in etapas:
         subida_archivo = SimpleUploadedFile(ruta.name, ruta.read_bytes())
         inicio = time.perf_counter()
         datos = {"archivo": subida_archivo}
@@ -74,6 +113,7 @@ def medir_en_proceso(archivo: Path, cambiado: Path) -> dict:
         respuesta = cliente.post("/importaciones/", datos)
         subida_s = time.perf_counter() - inicio
         assert respuesta.status_code == 302, respuesta.content[:500]
+        del subida_archivo, datos
         subida = Subida.objects.latest("pk")
         propuesta = services.vista_previa(subida)[0]
         services.confirmar_importacion(
@@ -81,79 +121,274 @@ def medir_en_proceso(archivo: Path, cambiado: Path) -> dict:
         )
         inicio = time.perf_counter()
         (resumen,) = services.procesar_pendientes()
-        importacion_s = time.perf_counter() - inicio
+        segundos = time.perf_counter() - inicio
         assert resumen["estado"] == "procesado", resumen
         resultado[etapa] = {
             "subida_s": round(subida_s, 3),
-            "importacion_s": round(importacion_s, 2),
-            "filas_por_s": round(resumen["filas_validas"] / importacion_s),
+            "segundos": round(segundos, 2),
+            "filas": resumen["filas_validas"],
+            "filas_por_s": round(resumen["filas_validas"] / segundos),
             "creados": resumen["creados"],
             "actualizados": resumen["actualizados"],
         }
-    resultado["pico_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-    return resultado
+    return resultado | pico_backend_postgres() | monitor.resultado()
 
 
-def base_postgres_limpia(url: str) -> str:
+class MonitorDeMemoria(threading.Thread):
+    """Mide cada 20 ms el RSS de este proceso y de sus descendientes (el lector aislado).
+
+    ru_maxrss no sirve para los hijos: en Linux un proceso hereda en exec el pico del
+    padre al momento del fork. VmHWM de /proc sí es de cada proceso; la suma de VmRSS
+    muestreada da el pico simultáneo de toda la importación.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.pico_suma_kb = 0
+        self.picos_hijos_kb: dict[int, int] = {}
+        self.seguir = True
+
+    @staticmethod
+    def _campos(pid: int) -> dict[str, int]:
+        try:
+            lineas = Path(f"/proc/{pid}/status").read_text().splitlines()
+        except OSError:
+            return {}
+        return {
+            linea.split(":")[0]: int(linea.split()[1])
+            for linea in lineas
+            if linea.startswith(("VmRSS", "VmHWM"))
+        }
+
+    @staticmethod
+    def _descendientes(pid: int) -> list[int]:
+        try:
+            hijos = [int(h) for h in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except OSError:
+            return []
+        return hijos + [n for h in hijos for n in MonitorDeMemoria._descendientes(h)]
+
+    def run(self) -> None:
+        propio = os.getpid()
+        while self.seguir:
+            suma = self._campos(propio).get("VmRSS", 0)
+            for hijo in self._descendientes(propio):
+                campos = self._campos(hijo)
+                suma += campos.get("VmRSS", 0)
+                if campos.get("VmHWM", 0) > self.picos_hijos_kb.get(hijo, 0):
+                    self.picos_hijos_kb[hijo] = campos["VmHWM"]
+            self.pico_suma_kb = max(self.pico_suma_kb, suma)
+            time.sleep(0.02)
+
+    def resultado(self) -> dict:
+        self.seguir = False
+        self.join()
+        return {
+            "pico_django_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "pico_hijos_mb": round(max(self.picos_hijos_kb.values(), default=0) / 1024),
+            "pico_simultaneo_mb": round(self.pico_suma_kb / 1024),
+        }
+
+
+def medir_alternativa(caso: str, archivo: Path, cambiado: Path, filas: int) -> dict:
+    preparar_django()
+    import alternativas
+
+    from precios.models import PrecioDeLista
+    from proveedores.models import Proveedor
+
+    proveedor = Proveedor.objects.create(nombre="Bench", abreviatura="BEN")
+    importar = getattr(alternativas, caso)
+    resultado: dict = {}
+    for etapa, ruta in (("primera", archivo), ("cambiada", cambiado)):
+        datos = alternativas.leer_csv(ruta, filas)
+        inicio = time.perf_counter()
+        importar(proveedor, datos)
+        segundos = time.perf_counter() - inicio
+        resultado[etapa] = {
+            "segundos": round(segundos, 2),
+            "filas": len(datos),
+            "filas_por_s": round(len(datos) / segundos),
+        }
+    assert PrecioDeLista.objects.filter(proveedor=proveedor).count() == filas
+    return resultado | pico_backend_postgres()
+
+
+def correr(caso: str, motor: str, original: Path, cambiado: Path, args) -> dict:
+    """Un caso en un proceso nuevo con base vacía; agrega el pico de RSS del proceso."""
+    with tempfile.TemporaryDirectory(prefix="tarifario-bench-") as directorio:
+        url = (
+            f"sqlite:///{directorio}/bench.sqlite3"
+            if motor == "sqlite"
+            else base_postgres_limpia(args.postgres, args.base)
+        )
+        entorno = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "DATA_DIR": directorio,
+            "DEBUG": "0",
+            "SECRET_KEY": "bench-" + "x" * 50,
+            "ALLOWED_HOSTS": "testserver",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(RAIZ / "bench"),
+        }
+        comando = [sys.executable, __file__, "--interno", caso, str(original), str(cambiado)]
+        comando += ["--filas-alternativas", str(args.filas_alternativas)]
+        comando += ["--solo-primera"] if args.solo_primera else []
+        salida_ruta = Path(directorio) / "salida.txt"
+        with salida_ruta.open("w") as salida:
+            proceso = subprocess.Popen(comando, env=entorno, stdout=salida, stderr=salida)
+            # wait4 da el uso de recursos de este hijo solo (ru_maxrss en KB en Linux).
+            _pid, estado, uso = os.wait4(proceso.pid, 0)
+            proceso.returncode = os.waitstatus_to_exitcode(estado)
+        texto = salida_ruta.read_text()
+        if proceso.returncode != 0:
+            raise RuntimeError(f"{caso} {motor} {original.name} falló:\n{texto[-3000:]}")
+        resultado = json.loads(texto.strip().splitlines()[-1])
+    return resultado | {"pico_rss_mb": round(uso.ru_maxrss / 1024)}
+
+
+def base_postgres_limpia(url: str, nombre: str) -> str:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conexion:
-        conexion.execute("DROP DATABASE IF EXISTS tarifario_bench")
-        conexion.execute("CREATE DATABASE tarifario_bench")
-    return url.rsplit("/", 1)[0] + "/tarifario_bench"
+        conexion.execute(f'DROP DATABASE IF EXISTS "{nombre}"')
+        conexion.execute(f'CREATE DATABASE "{nombre}"')
+    return url.rsplit("/", 1)[0] + "/" + nombre
+
+
+def archivos(filas: int, formato: str) -> tuple[Path, Path]:
+    DATOS.mkdir(exist_ok=True)
+    # "ss": textos compartidos; las versiones viejas de bench-data tenían textos en línea.
+    original = DATOS / f"precios_{filas}_ss.{formato}"
+    cambiado = DATOS / f"precios_{filas}_ss_cambiada.{formato}"
+    if not cambiado.exists():
+        # En otro proceso: xlsxwriter sin constant_memory ocupa ~900 MB con 1M de filas,
+        # y un hijo creado después heredaría ese pico en su ru_maxrss.
+        for ruta, aumento in ((original, 1.0), (cambiado, 1.1)):
+            comando = [sys.executable, __file__, "--generar", str(ruta), str(filas), str(aumento)]
+            subprocess.run(comando, check=True)
+    return original, cambiado
+
+
+def maquina() -> str:
+    memoria = next(
+        int(linea.split()[1]) // 1024
+        for linea in Path("/proc/meminfo").read_text().splitlines()
+        if linea.startswith("MemTotal")
+    )
+    commit = subprocess.run(
+        ["git", "-C", str(RAIZ), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    sucio = subprocess.run(
+        ["git", "-C", str(RAIZ), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return (
+        f"{os.cpu_count()} núcleos, {memoria:,} MB de RAM, Python {sys.version.split()[0]}, "
+        f"commit {commit}{' con cambios sin commitear' if sucio else ''}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--filas", type=int, default=100_000)
+    parser.add_argument("--filas", default="1000,100000,1000000", help="tamaños, con comas")
+    parser.add_argument("--filas-alternativas", type=int, default=10_000)
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/test")
-    parser.add_argument("--interno", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--base", default="tarifario_bench", help="base de PostgreSQL del bench")
+    parser.add_argument("--motores", default="sqlite,postgresql")
+    parser.add_argument("--formatos", default="xlsx,csv")
+    parser.add_argument("--sin-alternativas", action="store_true")
+    parser.add_argument(
+        "--solo-primera", action="store_true", help="sin la segunda importación (precios cambiados)"
+    )
+    parser.add_argument("--json", type=Path, help="guarda todos los resultados acá")
+    parser.add_argument("--interno", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--generar", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.generar:
+        generar(Path(args.generar[0]), int(args.generar[1]), float(args.generar[2]))
+        return
     if args.interno:
-        print(json.dumps(medir_en_proceso(Path(args.interno[0]), Path(args.interno[1]))))
+        caso, original, cambiado = args.interno[0], Path(args.interno[1]), Path(args.interno[2])
+        if caso == "proyecto":
+            resultado = medir_proyecto(original, cambiado, args.solo_primera)
+        else:
+            resultado = medir_alternativa(caso, original, cambiado, args.filas_alternativas)
+        print(json.dumps(resultado))
         return
 
-    datos = RAIZ / "bench-data"
-    datos.mkdir(exist_ok=True)
-    print(f"Máquina: {os.cpu_count()} núcleos. Filas: {args.filas:,}")
-    for formato in ("xlsx", "csv"):
-        original = datos / f"lista_{args.filas}.{formato}"
-        cambiado = datos / f"lista_{args.filas}_cambiada.{formato}"
-        if not original.exists():
-            generar(original, args.filas)
-            generar(cambiado, args.filas, aumento=1.1)
-        for motor in ("sqlite", "postgresql"):
-            with tempfile.TemporaryDirectory(prefix="tarifario-bench-") as directorio:
-                url = (
-                    f"sqlite:///{directorio}/bench.sqlite3"
-                    if motor == "sqlite"
-                    else base_postgres_limpia(args.postgres)
-                )
-                entorno = {
-                    **os.environ,
-                    "DATABASE_URL": url,
-                    "DATA_DIR": directorio,
-                    "DEBUG": "0",
-                    "SECRET_KEY": "bench-" + "x" * 50,
-                    "ALLOWED_HOSTS": "testserver",
-                    "LOG_LEVEL": "WARNING",
-                }
-                salida = subprocess.run(
-                    [sys.executable, __file__, "--interno", str(original), str(cambiado)],
-                    env=entorno,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout
-                r = json.loads(salida.strip().splitlines()[-1])
-                p, c = r["primera"], r["cambiada"]
+    tamanos = [int(n) for n in args.filas.split(",")]
+    motores = args.motores.split(",")
+    print(f"Máquina: {maquina()}. Filas: {', '.join(f'{n:,}' for n in tamanos)}", flush=True)
+    resultados: list[dict] = []
+    for filas in tamanos:
+        for formato in args.formatos.split(","):
+            original, cambiado = archivos(filas, formato)
+            for motor in motores:
+                r = correr("proyecto", motor, original, cambiado, args)
+                resultados.append({"caso": "proyecto", "formato": formato, "motor": motor} | r)
+                p = r["primera"]
+                c = r.get("cambiada", {"segundos": 0.0, "filas_por_s": 0})
                 print(
-                    f"{formato:4} {motor:10} subida {p['subida_s'] * 1000:6.0f} ms | "
-                    f"importación {p['importacion_s']:6.2f} s = {p['filas_por_s']:>7,} filas/s "
-                    f"({p['creados']:,} nuevos) | todos cambiados {c['importacion_s']:6.2f} s = "
-                    f"{c['filas_por_s']:>7,} filas/s ({c['actualizados']:,} actualizados) | "
-                    f"pico RSS {r['pico_rss_mb']} MB"
+                    f"{filas:>9,} {formato:4} {motor:10} subida {p['subida_s'] * 1000:5.0f} ms | "
+                    f"importación {p['segundos']:6.2f} s = {p['filas_por_s']:>7,} filas/s | "
+                    f"todos cambiados {c['segundos']:6.2f} s = {c['filas_por_s']:>7,} filas/s | "
+                    f"pico RSS {r['pico_rss_mb']} MB (Django {r['pico_django_mb']}, lector "
+                    f"{r['pico_hijos_mb']}, los dos juntos {r['pico_simultaneo_mb']})"
+                    + (
+                        f" (backend PG {r['pico_backend_pg_mb']} MB)"
+                        if "pico_backend_pg_mb" in r
+                        else ""
+                    ),
+                    flush=True,
                 )
+    if not args.sin_alternativas:
+        n = min(args.filas_alternativas, max(tamanos))
+        original, cambiado = archivos(max(tamanos), "csv")
+        print(f"\nAlternativas, medidas con las primeras {n:,} filas del CSV:", flush=True)
+        for caso in CASOS_ALTERNATIVOS:
+            for motor in motores:
+                args.filas_alternativas = n
+                r = correr(caso, motor, original, cambiado, args)
+                resultados.append({"caso": caso, "formato": "csv", "motor": motor} | r)
+                p, c = r["primera"], r["cambiada"]
+                minutos = [max(tamanos) / x["filas_por_s"] / 60 for x in (p, c)]
+                print(
+                    f"{caso:13} {motor:10} {n:,} filas: {p['filas_por_s']:>6,} / "
+                    f"{c['filas_por_s']:>6,} filas/s (nuevas / cambiadas) | pico RSS "
+                    f"{r['pico_rss_mb']} MB | extrapolado a {max(tamanos):,} filas: "
+                    f"{minutos[0]:.1f} / {minutos[1]:.1f} min",
+                    flush=True,
+                )
+        imprimir_proporciones(resultados, max(tamanos))
+    if args.json:
+        args.json.write_text(json.dumps(resultados, indent=2, ensure_ascii=False))
+
+
+def imprimir_proporciones(resultados: list[dict], filas: int) -> None:
+    print(
+        f"\nProporciones (filas/s del importador con {filas:,} filas ÷ filas/s de la alternativa):"
+    )
+    proyecto = [
+        r for r in resultados if r["caso"] == "proyecto" and r["primera"]["filas"] >= filas * 0.99
+    ]
+    for alternativa in (r for r in resultados if r["caso"] in CASOS_ALTERNATIVOS):
+        for r in proyecto:
+            if r["motor"] != alternativa["motor"]:
+                continue
+            proporciones = [
+                f"{r[etapa]['filas_por_s'] / alternativa[etapa]['filas_por_s']:5.0f}×"
+                if etapa in r
+                else "    —"
+                for etapa in ("primera", "cambiada")
+            ]
+            print(
+                f"  {r['formato']:4} {r['motor']:10} vs {alternativa['caso']:13}: "
+                f"{proporciones[0]} nuevas, {proporciones[1]} cambiadas",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
