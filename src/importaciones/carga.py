@@ -110,6 +110,10 @@ def cargar_precios(
             "anterior numeric(18, 6), existia boolean, cambia boolean)"
         )
         _copiar_a_tabla_temporal(cursor, csv_normalizado)
+        # Todo lo que sigue cruza por código: sin índice, "lo que falta" es cuadrático.
+        cursor.execute(f"CREATE INDEX {t['carga']}_clave ON {t['carga']} (codigo_clave)")
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {t['carga']}")
 
         cursor.execute(
             f"DELETE FROM {t['carga']} WHERE fila NOT IN "
