@@ -38,7 +38,7 @@ from .normalizacion import (
     texto_de_celda,
 )
 from .planillas import Celda, ErrorPlanilla, filas_estimadas, indice_columna, iterar_filas
-from .sugerencias import FiltroDeFilas, normalizar_encabezado
+from .sugerencias import FiltroDeFilas
 
 # Filas leídas antes de decidir la convención decimal de la columna de precio.
 FILAS_PARA_CONVENCION = 2000
@@ -95,7 +95,6 @@ def normalizar_hoja(
             break
     if not encabezado:
         raise ErrorPlanilla(f"La hoja no llega a la fila de encabezado {fila_encabezado}.")
-    encabezado_codigo = normalizar_encabezado(celda(encabezado, "codigo"))
     primeras = list(islice(datos, FILAS_PARA_CONVENCION))
     lectura.separador_detectado = detectar_separador_decimal(
         celda(fila, "precio") for _, fila in primeras
@@ -115,8 +114,6 @@ def normalizar_hoja(
             raise ValorInvalido("sin código")
         if len(codigo) > LARGO_MAXIMO_CODIGO:
             raise ValorInvalido("código demasiado largo")
-        if encabezado_codigo and normalizar_encabezado(codigo) == encabezado_codigo:
-            raise ValorInvalido("encabezado repetido")
         if all(celda(fila, campo) in (None, "") for campo in columnas if campo != "codigo"):
             raise ValorInvalido("título de rubro o total (sólo texto en la columna de código)")
         return (

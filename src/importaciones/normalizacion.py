@@ -172,6 +172,8 @@ def parsear_precio(valor: Celda, separador_decimal: str | None = None) -> Decima
 
 def parsear_iva(valor: Celda) -> Decimal:
     """IVA como fracción: `21`, `21%`, `0,21` y `10,5` dan 0.21, 0.21, 0.21 y 0.105."""
+    if valor is None or valor == "":
+        return IVA_POR_DEFECTO
     if isinstance(valor, str):
         valor = valor.replace("%", "")
     try:

@@ -270,8 +270,18 @@ class Sugerencia:
         return {"fila_encabezado": self.fila_encabezado, "columnas": dict(self.columnas)}
 
 
+# Forma de algo que parsear_numero podría aceptar: signo, moneda, dígitos y separadores.
+_FORMA_NUMERICA = re.compile(
+    r"^[\s$€+\-]*(?:u\$s|us\$|usd|ars)?[\s$€+\-]*\d[\d\s.,]*[\s$€]*$", re.I
+)
+
+
 def _es_numero(valor: Celda) -> bool:
     if isinstance(valor, bool) or valor in (None, ""):
+        return False
+    # Se corre por cada celda de cada fila: descartar un texto sin forma de número es
+    # mucho más barato que dejar que parsear_numero levante la excepción.
+    if isinstance(valor, str) and not _FORMA_NUMERICA.match(valor):
         return False
     try:
         parsear_numero(valor)
@@ -286,13 +296,20 @@ def _vacia(valor: Celda) -> bool:
 
 def _es_fila_de_titulos(fila: list[Celda], numeros_permitidos: float = 0) -> bool:
     """Sólo textos cortos (a lo sumo esa proporción de números sueltos, como un 0.1)."""
-    llenas = [c for c in fila if not _vacia(c)]
-    textos = [
-        c
-        for c in llenas
-        if isinstance(c, str) and not _es_numero(c) and len(c.strip()) <= LARGO_MAXIMO_ENCABEZADO
-    ]
-    return bool(textos) and len(llenas) - len(textos) <= numeros_permitidos * len(llenas)
+    llenas = textos = 0
+    for celda in fila:
+        if _vacia(celda):
+            continue
+        llenas += 1
+        if (
+            isinstance(celda, str)
+            and len(celda.strip()) <= LARGO_MAXIMO_ENCABEZADO
+            and not _es_numero(celda)
+        ):
+            textos += 1
+        elif not numeros_permitidos:
+            return False  # una fila de datos: se sabe en la primera celda que no es título
+    return bool(textos) and llenas - textos <= numeros_permitidos * llenas
 
 
 def _continua_encabezado(fila: list[Celda], textos: list[str]) -> bool:
