@@ -44,7 +44,7 @@ def test_servicios_del_original_sin_puertos_expuestos_de_redis_ni_postgres(compo
         # Las migraciones corren una vez, en su servicio, antes que todos.
         migrar = servicios[servicio]["depends_on"]["migrar"]["condition"]
         assert migrar == "service_completed_successfully"
-        assert "healthcheck" in servicios[servicio] or servicio == "beat"
+        assert "healthcheck" in servicios[servicio]
     assert servicios["migrar"]["command"] == "python src/manage.py migrate --noinput"
     # El apagado del worker: más que su apagado suave (settings) y un margen.
     assert int(servicios["worker"]["stop_grace_period"].rstrip("s")) >= 30 + 20
