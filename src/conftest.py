@@ -1,8 +1,10 @@
 """Fixtures compartidas: planillas fabricadas por las pruebas, broker y worker reales."""
 
+import contextlib
 import csv
 import io
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -312,3 +314,105 @@ def pagina(
             yield navegador.new_page(locale="es-AR", viewport={"width": 1280, "height": 900})
         finally:
             navegador.close()
+
+
+# --- Fallas: workers con entorno propio y un broker que se puede reiniciar ----------
+
+
+class BrokerPropio:
+    """Un valkey-server sólo para una prueba: se puede matar y volver a levantar."""
+
+    def __init__(self, directorio: Path) -> None:
+        self.puerto = broker_embebido.puerto_libre()
+        self.directorio = directorio
+        self.url = f"redis://127.0.0.1:{self.puerto}/0"
+        self.proceso = broker_embebido.iniciar(self.puerto, directorio)
+
+    def reiniciar(self) -> None:
+        """Muere sin guardar nada (SIGKILL) y arranca otro, mismo puerto y mismos argumentos."""
+        self.proceso.kill()
+        self.proceso.wait(timeout=10)
+        self.proceso = broker_embebido.iniciar(self.puerto, self.directorio)
+
+    def detener(self) -> None:
+        self.proceso.kill()
+        self.proceso.wait(timeout=10)
+
+
+@pytest.fixture
+def broker_propio(tmp_path: Path) -> Iterator[BrokerPropio]:
+    servidor = BrokerPropio(tmp_path / "broker")
+    yield servidor
+    servidor.detener()
+
+
+def matar_grupo(trabajador: Worker) -> None:
+    """SIGKILL al worker entero: proceso principal, pool, beat y lectores (como un corte de luz)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(trabajador.proceso.pid, signal.SIGKILL)
+    trabajador.proceso.wait(timeout=10)
+
+
+@pytest.fixture
+def worker_con(broker: str, transactional_db, tmp_path: Path) -> Iterator[Callable[..., Worker]]:
+    """Fábrica de `celery worker` reales con entorno a medida (plazos cortos, beat, concurrencia).
+
+    `worker_con({"TARIFARIO_LEASE_SEGUNDOS": "5"}, beat=True)` arranca uno y espera "ready.";
+    se puede llamar de nuevo para "reiniciar" después de matar el anterior. Al terminar la
+    prueba mata a todos los que quedaron (y a sus lectores) con SIGKILL al grupo.
+    """
+    arrancados: list[Worker] = []
+
+    def arrancar(
+        entorno: dict[str, str] | None = None,
+        concurrencia: int = 1,
+        beat: bool = False,
+        url_broker: str | None = None,
+    ) -> Worker:
+        numero = len(arrancados) + 1
+        log = tmp_path / f"worker-{numero}.log"
+        comando = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "core_config",
+            "worker",
+            "--concurrency",
+            str(concurrencia),
+            "--without-mingle",
+            "--without-gossip",
+            "-l",
+            "INFO",
+            "-n",
+            f"fallas-{numero}-{uuid.uuid4().hex[:6]}@%h",
+        ]
+        if beat:
+            comando += ["--beat", "--schedule", str(tmp_path / f"beat-{numero}")]
+        with log.open("wb") as salida:
+            proceso = subprocess.Popen(
+                comando,
+                cwd=settings.BASE_DIR,
+                env={**entorno_de_pruebas(url_broker or broker), **(entorno or {})},
+                stdout=salida,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        trabajador = Worker(proceso, log)
+        arrancados.append(trabajador)
+        limite = time.monotonic() + 60
+        while "ready." not in trabajador.salida():
+            if proceso.poll() is not None or time.monotonic() > limite:
+                matar_grupo(trabajador)
+                pytest.fail(f"El worker no arrancó:\n{trabajador.salida()}")
+            time.sleep(0.1)
+        return trabajador
+
+    yield arrancar
+    for trabajador in arrancados:
+        if trabajador.proceso.poll() is None:
+            trabajador.proceso.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                trabajador.proceso.wait(timeout=10)
+        # También los lectores y el beat que hayan quedado huérfanos en el grupo.
+        matar_grupo(trabajador)

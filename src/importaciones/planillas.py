@@ -922,8 +922,15 @@ def iterar_filas_csv(archivo: IO[bytes]) -> Iterator[tuple[int, list[str]]]:
             f"{codificacion} válido."
         ) from error
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            # Una celda de más de 128 KB no es un precio ni una descripción: suele ser un
+            # archivo que no es texto separado, o una comilla que nunca se cierra.
+            raise ErrorPlanilla(
+                f"El CSV está mal formado cerca de la fila {lector.line_num}: una celda tiene "
+                f"más de {csv.field_size_limit() // 1024} KB (¿una comilla sin cerrar?)."
+            ) from error
         raise ErrorPlanilla(
-            f"El CSV está mal formado cerca de la fila {lector.line_num}: {error}."
+            f"El CSV está mal formado cerca de la fila {lector.line_num} ({error})."
         ) from error
     finally:
         # Que cerrar el lector de texto no cierre el archivo del storage.

@@ -4,6 +4,7 @@ La web, la tarea de Celery y los comandos llaman a estas funciones: hay una
 sola implementación de cada flujo.
 """
 
+import errno
 import json
 import logging
 import shutil
@@ -65,7 +66,21 @@ def registrar_subida(
         tamano=archivo.size,
         subido_por=usuario,
     )
-    subida.archivo.save(nombre_original, archivo, save=False)
+    # El nombre se genera antes de escribir para poder borrar lo escrito si el disco se llena.
+    nombre = subida.archivo.field.generate_filename(subida, nombre_original)
+    try:
+        subida.archivo.name = subida.archivo.storage.save(
+            nombre, archivo, max_length=subida.archivo.field.max_length
+        )
+    except OSError as error:
+        if error.errno != errno.ENOSPC:
+            raise
+        subida.archivo.storage.delete(nombre)
+        logger.error("Sin espacio para guardar la subida %s (%s bytes).", nombre, archivo.size)
+        raise ErrorPlanilla(
+            "No hay espacio en el disco del servidor para guardar el archivo: no se guardó "
+            "nada. Avisale a quien administra Tarifario y volvé a subirlo más tarde."
+        ) from error
     subida.save()
     logger.info("Subida %s: %s (%s, %s bytes)", subida.pk, nombre_original, formato, subida.tamano)
     return subida
@@ -322,6 +337,9 @@ def procesar_archivo(
             "filas_descartadas": lectura.descartadas,
             "motivos_descarte": dict(lectura.motivos),
         }
+        # Aplicar puede llevar minutos con millones de filas: el plazo arranca de nuevo acá,
+        # así otro worker no lo da por abandonado en el medio (el token igual lo impediría).
+        _renovar_reclamo(archivo, lectura.leidas)
         ahora = timezone.now()
         with transaction.atomic():
             if _hay_una_lista_mas_nueva(archivo):
@@ -397,8 +415,14 @@ def _hay_una_lista_mas_nueva(archivo: ArchivoPendiente) -> bool:
         with connection.cursor() as cursor:
             segundos = settings.TARIFARIO_ESPERA_LOCK_SEGUNDOS
             cursor.execute(f"SET LOCAL lock_timeout = '{segundos}s'")
-    # Traer la fila (y no exists()) asegura que se emita el SELECT … FOR UPDATE.
-    list(Proveedor.objects.select_for_update().filter(pk=archivo.proveedor_id).values("pk"))
+    # Traer la fila (y no exists()) asegura que se emita el SELECT … FOR UPDATE. NO KEY:
+    # un FOR UPDATE a secas frenaría, mientras dura la carga, toda fila nueva que apunte al
+    # proveedor (subir otra lista suya, por ejemplo), porque su FK pide FOR KEY SHARE.
+    list(
+        Proveedor.objects.select_for_update(no_key=True)
+        .filter(pk=archivo.proveedor_id)
+        .values("pk")
+    )
     return (
         ArchivoPendiente.objects.filter(
             proveedor=archivo.proveedor_id,
