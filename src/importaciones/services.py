@@ -7,6 +7,7 @@ sola implementación de cada flujo.
 import errno
 import json
 import logging
+import os
 import shutil
 import signal
 import socket
@@ -281,8 +282,6 @@ def procesar_pendientes(
 
 
 def _nombre_worker() -> str:
-    import os
-
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
