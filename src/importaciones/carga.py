@@ -115,9 +115,12 @@ def cargar_precios(
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {t['carga']}")
 
+        # Gana la última fila de cada código. Con EXISTS y el índice por código es lineal;
+        # un NOT IN (SELECT MAX…) que no entra en work_mem se vuelve cuadrático en PostgreSQL.
         cursor.execute(
-            f"DELETE FROM {t['carga']} WHERE fila NOT IN "
-            f"(SELECT MAX(fila) FROM {t['carga']} GROUP BY codigo_clave)"
+            f"DELETE FROM {t['carga']} WHERE EXISTS (SELECT 1 FROM {t['carga']} posterior "
+            f"WHERE posterior.codigo_clave = {t['carga']}.codigo_clave "
+            f"AND posterior.fila > {t['carga']}.fila)"
         )
         repetidos = max(cursor.rowcount, 0)
 
