@@ -220,47 +220,9 @@ class Worker:
 
 
 @pytest.fixture
-def worker(broker: str, transactional_db, tmp_path: Path) -> Iterator[Worker]:
-    """Un `celery worker` real, en otro proceso, contra la base y el broker de la prueba."""
-    log = tmp_path / "worker.log"
-    with log.open("wb") as salida:
-        proceso = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "core_config",
-                "worker",
-                "--concurrency",
-                "1",
-                "--without-mingle",
-                "--without-gossip",
-                "-l",
-                "INFO",
-                "-n",
-                f"pruebas-{uuid.uuid4().hex[:8]}@%h",
-            ],
-            cwd=settings.BASE_DIR,
-            env=entorno_de_pruebas(broker),
-            stdout=salida,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    trabajador = Worker(proceso, log)
-    limite = time.monotonic() + 60
-    while "ready." not in trabajador.salida():
-        if proceso.poll() is not None or time.monotonic() > limite:
-            proceso.kill()
-            pytest.fail(f"El worker no arrancó:\n{trabajador.salida()}")
-        time.sleep(0.1)
-    yield trabajador
-    proceso.terminate()
-    try:
-        proceso.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proceso.kill()
-        proceso.wait()
+def worker(worker_con) -> Worker:
+    """Un `celery worker` real (concurrencia 1), contra la base y el broker de la prueba."""
+    return worker_con()
 
 
 def esperar(condicion: Callable[[], bool], segundos: float = 60, mensaje: str = "") -> None:
@@ -385,7 +347,7 @@ def worker_con(broker: str, transactional_db, tmp_path: Path) -> Iterator[Callab
             "-l",
             "INFO",
             "-n",
-            f"fallas-{numero}-{uuid.uuid4().hex[:6]}@%h",
+            f"pruebas-{numero}-{uuid.uuid4().hex[:6]}@%h",
         ]
         if beat:
             comando += ["--beat", "--schedule", str(tmp_path / f"beat-{numero}")]

@@ -7,6 +7,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,39 @@ def comando_gunicorn(compose: dict) -> list[str]:
     return shlex.split(compose["services"]["app"]["command"])
 
 
+@contextmanager
+def gunicorn_del_compose(**entorno: str) -> Iterator[int]:
+    """El comando del servicio web del compose, tal cual, en un puerto libre de loopback."""
+    argumentos = comando_gunicorn(yaml.safe_load(COMPOSE.read_text()))
+    puerto = puerto_libre()
+    argumentos[argumentos.index("0.0.0.0:8001")] = f"127.0.0.1:{puerto}"
+    proceso = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), *argumentos[1:]],
+        cwd=settings.REPO_DIR,
+        env={
+            **entorno_de_pruebas(settings.CELERY_BROKER_URL),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            **entorno,
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        limite = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{puerto}/salud/", timeout=5)
+                break
+            except urllib.error.URLError:
+                if time.monotonic() > limite or proceso.poll() is not None:
+                    pytest.fail("Gunicorn no respondió con los argumentos del compose.")
+                time.sleep(0.2)
+        yield puerto
+    finally:
+        proceso.terminate()
+        proceso.wait(timeout=20)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_el_comando_web_del_compose_sirve_importaciones(compose):
     argumentos = comando_gunicorn(compose)
@@ -68,33 +103,11 @@ def test_el_comando_web_del_compose_sirve_importaciones(compose):
         "--workers",
         "2",
     ]
-    puerto = puerto_libre()
-    argumentos[argumentos.index("0.0.0.0:8001")] = f"127.0.0.1:{puerto}"
-    entorno = {**entorno_de_pruebas(settings.CELERY_BROKER_URL), "ALLOWED_HOSTS": "127.0.0.1"}
-    proceso = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), *argumentos[1:]],
-        cwd=settings.REPO_DIR,
-        env=entorno,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{puerto}/importaciones/"
-        limite = time.monotonic() + 30
-        while True:
-            try:
-                respuesta = urllib.request.urlopen(url, timeout=5)
-                break
-            except urllib.error.URLError:
-                if time.monotonic() > limite or proceso.poll() is not None:
-                    pytest.fail("Gunicorn no respondió con los argumentos del compose.")
-                time.sleep(0.2)
+    with gunicorn_del_compose() as puerto:
+        respuesta = urllib.request.urlopen(f"http://127.0.0.1:{puerto}/importaciones/", timeout=5)
         # Sin sesión, termina en el login (la redirección se sigue sola).
         assert respuesta.url.startswith(f"http://127.0.0.1:{puerto}/cuentas/login/")
         assert "Ingresar" in respuesta.read().decode()
-    finally:
-        proceso.terminate()
-        proceso.wait(timeout=20)
 
 
 def correr_servicio(compose: dict, servicio: str, entorno: dict, log: Path) -> subprocess.Popen:

@@ -4,9 +4,6 @@ arma todo el cuerpo en memoria, así que no muestra qué pasa mientras llega).""
 import http.cookiejar
 import re
 import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -15,12 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from django.conf import settings
 
-from conftest import entorno_de_pruebas
-from core_config.broker_embebido import puerto_libre
-from core_config.tests.test_compose import COMPOSE, comando_gunicorn
+from core_config.tests.test_compose import gunicorn_del_compose
 from proveedores.models import Proveedor
 
 CLAVE = "clave-segura-123"
@@ -91,34 +85,8 @@ class Sesion:
 @pytest.fixture
 def gunicorn() -> Iterator[int]:
     """El comando web del compose, con el tope de subida en 1 MB."""
-    argumentos = comando_gunicorn(yaml.safe_load(COMPOSE.read_text()))
-    puerto = puerto_libre()
-    argumentos[argumentos.index("0.0.0.0:8001")] = f"127.0.0.1:{puerto}"
-    entorno = {
-        **entorno_de_pruebas(settings.CELERY_BROKER_URL),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "TARIFARIO_MAX_SUBIDA_MB": "1",
-    }
-    proceso = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), *argumentos[1:]],
-        cwd=settings.REPO_DIR,
-        env=entorno,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    limite = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{puerto}/cuentas/login/", timeout=5)
-            break
-        except urllib.error.URLError:
-            if time.monotonic() > limite or proceso.poll() is not None:
-                proceso.kill()
-                pytest.fail("Gunicorn no arrancó.")
-            time.sleep(0.2)
-    yield puerto
-    proceso.terminate()
-    proceso.wait(timeout=20)
+    with gunicorn_del_compose(TARIFARIO_MAX_SUBIDA_MB="1") as puerto:
+        yield puerto
 
 
 def archivos_en(carpeta: Path) -> list[Path]:
