@@ -65,3 +65,8 @@ bench: install
 # Monitor de tareas: latencia encolar → empezar y la lista con 100k tareas de historial.
 bench-monitor: install
 	$(PY) bench/monitor.py --postgres $(PG_PRUEBAS_URL)
+
+# Búsqueda del mostrador con 1M de precios: p50/p95/máx de ~200 búsquedas por motor. Borra y
+# crea su propia base en el servidor de PG_PRUEBAS_URL. Corrida rápida: BENCH_ARGS="--filas 100000"
+bench-busqueda: install
+	$(PY) bench/busqueda.py --postgres $(dir $(PG_PRUEBAS_URL))tarifario_bench_busqueda $(BENCH_ARGS)

@@ -27,8 +27,12 @@ from precios.models import (
 
 from .campos import COLUMNAS_CSV
 
+TABLA_CRUDA = "tarifario_carga_cruda"
 TABLA_CARGA = "tarifario_carga"
 BLOQUE_COPY = 1 << 20
+# Memoria para ordenar y cruzar en PostgreSQL durante la carga (SET LOCAL: sólo esa
+# transacción). Con los 4 MB de fábrica un millón de filas va a disco en cada cruce.
+MEMORIA_DE_TRABAJO_PG = "64MB"
 
 
 # Factores de escala que delatan una columna leída mal (coma decimal, centavos, miles).
@@ -70,6 +74,7 @@ class ResultadoCarga:
 
 def _tablas() -> dict[str, str]:
     return {
+        "cruda": TABLA_CRUDA,
         "carga": TABLA_CARGA,
         "precio": PrecioDeLista._meta.db_table,
         "historial": HistorialPrecio._meta.db_table,
@@ -81,9 +86,8 @@ def _tablas() -> dict[str, str]:
 
 COLUMNAS_COMPARADAS = ("precio", "descripcion", "codigo", "bulto", "iva", "codigo_barras", "marca")
 # Columnas que, si cambian, cuentan como "actualizado".
-_CAMBIO = " OR ".join(
-    f"{{precio}}.{columna} <> excluded.{columna}" for columna in COLUMNAS_COMPARADAS
-)
+_CAMBIO = " OR ".join(f"p.{columna} <> c.{columna}" for columna in COLUMNAS_COMPARADAS)
+_COLUMNAS_PRECIO = ("codigo", "descripcion", "precio", "iva", "bulto", "marca", "codigo_barras")
 
 
 def cargar_precios(
@@ -102,39 +106,48 @@ def cargar_precios(
     t = _tablas()
     momento = connection.ops.adapt_datetimefield_value(ahora)
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {t['carga']}")
+        for tabla in (t["cruda"], t["carga"]):
+            cursor.execute(f"DROP TABLE IF EXISTS {tabla}")
         cursor.execute(
-            f"CREATE TEMP TABLE {t['carga']} (fila integer, codigo varchar(64), "
+            f"CREATE TEMP TABLE {t['cruda']} (fila integer, codigo varchar(64), "
             "codigo_clave varchar(64), descripcion varchar(500), precio numeric(18, 6), "
-            "bulto integer, iva numeric(6, 4), codigo_barras varchar(32), marca varchar(120), "
-            "anterior numeric(18, 6), existia boolean, cambia boolean)"
+            "bulto integer, iva numeric(6, 4), codigo_barras varchar(32), marca varchar(120))"
         )
         _copiar_a_tabla_temporal(cursor, csv_normalizado)
-        # Todo lo que sigue cruza por código: sin índice, "lo que falta" es cuadrático.
-        cursor.execute(f"CREATE INDEX {t['carga']}_clave ON {t['carga']} (codigo_clave)")
+        if connection.vendor == "postgresql":
+            # Cada cruce de acá en adelante es de conjuntos grandes: hash joins siempre. Con
+            # estadísticas viejas de la tabla de precios (recién migrada o recién cargada) el
+            # planificador elegía un nested loop sin índice, cuadrático (148 s con 30k filas).
+            cursor.execute("SET LOCAL enable_nestloop = off")
+            cursor.execute(f"SET LOCAL work_mem = '{MEMORIA_DE_TRABAJO_PG}'")
+            cursor.execute(f"ANALYZE {t['cruda']}")
+
+        # Una sola pasada arma la tabla de trabajo: gana la última fila de cada código, se
+        # cruza una vez con los precios existentes (id, precio anterior, si algo cambia) y
+        # los nuevos reciben ya su id. Todo lo que sigue cruza por id, sin volver a buscar
+        # por código, y sin el chequeo de clave foránea que haría la base fila por fila.
+        cursor.execute(
+            f"CREATE TEMP TABLE {t['carga']} AS "
+            # El CAST le da tipo a la columna: en SQLite, sin tipo, no se usa su índice.
+            f"SELECT c.*, CAST(COALESCE(p.id, {_id_nuevo(cursor, t)}) AS bigint) AS precio_id, "
+            f"p.id IS NOT NULL AS existia, p.precio AS anterior, ({_CAMBIO}) AS cambia, "
+            "p.hoja <> %s AS otra_hoja "
+            "FROM (SELECT *, ROW_NUMBER() OVER "
+            f"(PARTITION BY codigo_clave ORDER BY fila DESC) AS orden FROM {t['cruda']}) c "
+            f"LEFT JOIN {t['precio']} p ON p.proveedor_id = %s AND p.codigo_clave = c.codigo_clave "
+            "WHERE c.orden = 1",
+            [hoja, proveedor_id],
+        )
+        cursor.execute(f"SELECT COUNT(*) FROM {t['cruda']}")
+        (leidas,) = cursor.fetchone()
+        cursor.execute(f"DROP TABLE {t['cruda']}")
+        # "Lo que falta" cruza por id: sin índice, en SQLite es cuadrático.
+        cursor.execute(f"CREATE INDEX {t['carga']}_precio ON {t['carga']} (precio_id)")
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {t['carga']}")
-
-        # Gana la última fila de cada código. Con EXISTS y el índice por código es lineal;
-        # un NOT IN (SELECT MAX…) que no entra en work_mem se vuelve cuadrático en PostgreSQL.
-        cursor.execute(
-            f"DELETE FROM {t['carga']} WHERE EXISTS (SELECT 1 FROM {t['carga']} posterior "
-            f"WHERE posterior.codigo_clave = {t['carga']}.codigo_clave "
-            f"AND posterior.fila > {t['carga']}.fila)"
-        )
-        repetidos = max(cursor.rowcount, 0)
-
-        # Una sola pasada contra los precios existentes: precio anterior y si algo cambia.
-        cambio = _CAMBIO.format(precio="p").replace("excluded.", f"{t['carga']}.")
-        cursor.execute(
-            f"UPDATE {t['carga']} SET anterior = p.precio, existia = true, cambia = ({cambio}) "
-            f"FROM {t['precio']} p "
-            f"WHERE p.proveedor_id = %s AND p.codigo_clave = {t['carga']}.codigo_clave",
-            [proveedor_id],
-        )
         cursor.execute(
             "SELECT COUNT(*), "
-            "COALESCE(SUM(CASE WHEN existia IS NULL THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN existia THEN 0 ELSE 1 END), 0), "
             "COALESCE(SUM(CASE WHEN cambia THEN 1 ELSE 0 END), 0), "
             "COALESCE(SUM(CASE WHEN anterior > 0 AND anterior <> precio AND "
             "(precio > anterior * %s OR precio < anterior * %s) THEN 1 ELSE 0 END), 0) "
@@ -148,42 +161,70 @@ def cargar_precios(
         # Lo que estaba en esta hoja y no vino en la lista nueva.
         faltan = (
             f"FROM {t['precio']} p WHERE p.proveedor_id = %s AND p.hoja = %s AND NOT EXISTS "
-            f"(SELECT 1 FROM {t['carga']} c WHERE c.codigo_clave = p.codigo_clave)"
+            f"(SELECT 1 FROM {t['carga']} c WHERE c.precio_id = p.id)"
         )
         cursor.execute(f"SELECT COUNT(*) {faltan}", [proveedor_id, hoja])
         faltantes = cursor.fetchone()[0]
-        cursor.execute(
-            f"SELECT p.codigo {faltan} ORDER BY p.codigo_clave LIMIT {MUESTRA_FALTANTES}",
-            [proveedor_id, hoja],
-        )
-        faltantes_muestra = [codigo for (codigo,) in cursor.fetchall()]
+        faltantes_muestra: list[str] = []
+        if faltantes:
+            cursor.execute(
+                f"SELECT p.codigo {faltan} ORDER BY p.codigo_clave LIMIT {MUESTRA_FALTANTES}",
+                [proveedor_id, hoja],
+            )
+            faltantes_muestra = [codigo for (codigo,) in cursor.fetchall()]
 
+        asignaciones = ", ".join(f"{columna} = c.{columna}" for columna in _COLUMNAS_PRECIO)
         cursor.execute(
-            f"INSERT INTO {t['precio']} (proveedor_id, codigo, codigo_clave, descripcion, precio, "
-            "iva, bulto, marca, codigo_barras, hoja, creado_en, actualizado_en) "
-            "SELECT %s, codigo, codigo_clave, descripcion, precio, iva, bulto, marca, "
-            f"codigo_barras, %s, %s, %s FROM {t['carga']} WHERE true "
-            "ON CONFLICT (proveedor_id, codigo_clave) DO UPDATE SET codigo = excluded.codigo, "
-            "descripcion = excluded.descripcion, precio = excluded.precio, iva = excluded.iva, "
-            "bulto = excluded.bulto, marca = excluded.marca, "
-            "codigo_barras = excluded.codigo_barras, hoja = excluded.hoja, "
-            "actualizado_en = excluded.actualizado_en "
-            f"WHERE {_CAMBIO.format(precio=t['precio'])}",
+            # Un artículo que sólo se mudó de hoja no cuenta como actualizado, pero recuerda
+            # la hoja nueva: es la que dirá si falta en la próxima lista.
+            f"UPDATE {t['precio']} SET {asignaciones}, hoja = %s, "
+            "actualizado_en = CASE WHEN c.cambia THEN %s ELSE actualizado_en END "
+            f"FROM {t['carga']} c WHERE {t['precio']}.id = c.precio_id "
+            "AND (c.cambia OR c.otra_hoja)",
+            [hoja, momento],
+        )
+        columnas = ", ".join(_COLUMNAS_PRECIO)
+        cursor.execute(
+            f"INSERT INTO {t['precio']} (id, proveedor_id, codigo_clave, {columnas}, hoja, "
+            f"creado_en, actualizado_en) SELECT precio_id, %s, codigo_clave, {columnas}, %s, "
+            f"%s, %s FROM {t['carga']} WHERE NOT existia",
             [proveedor_id, hoja, momento, momento],
         )
         # Historial: sólo los precios que cambiaron (el primero de cada artículo es su alta).
         cursor.execute(
             f"INSERT INTO {t['historial']} (precio_lista_id, archivo_id, fecha, "
             "precio_anterior, precio_nuevo) "
-            f"SELECT p.id, %s, %s, c.anterior, c.precio FROM {t['carga']} c "
-            f"JOIN {t['precio']} p ON p.proveedor_id = %s AND p.codigo_clave = c.codigo_clave "
-            "WHERE c.anterior <> c.precio",
-            [archivo_id, momento, proveedor_id],
+            f"SELECT precio_id, %s, %s, anterior, precio FROM {t['carga']} "
+            "WHERE existia AND anterior <> precio",
+            [archivo_id, momento],
         )
-        _sincronizar_relacionadas(cursor, t, proveedor_id, momento)
+        _sincronizar_relacionadas(cursor, t, momento)
         cursor.execute(f"DROP TABLE {t['carga']}")
     return ResultadoCarga(
-        filas, repetidos, creados, actualizados, sospechosos, faltantes, faltantes_muestra
+        filas, leidas - filas, creados, actualizados, sospechosos, faltantes, faltantes_muestra
+    )
+
+
+def _id_nuevo(cursor, t: dict[str, str]) -> str:
+    """La expresión SQL que da el id de cada precio nuevo, ya en la tabla de trabajo.
+
+    PostgreSQL: de la secuencia de la tabla, como un INSERT cualquiera (otra sesión que
+    inserte a la vez no choca). SQLite: el siguiente al último usado, contando las filas
+    nuevas en orden; la transacción tiene la base tomada para escribir, nadie más inserta.
+    """
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [t["precio"]])
+        (secuencia,) = cursor.fetchone()
+        return f"nextval('{secuencia}')"
+    cursor.execute(
+        "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+        f"COALESCE((SELECT MAX(id) FROM {t['precio']}), 0))",
+        [t["precio"]],
+    )
+    (ultimo,) = cursor.fetchone()
+    return (
+        f"{int(ultimo)} + SUM(CASE WHEN p.id IS NULL THEN 1 ELSE 0 END) "
+        "OVER (ORDER BY c.fila ROWS UNBOUNDED PRECEDING)"
     )
 
 
@@ -209,7 +250,7 @@ def _copiar_a_tabla_temporal(cursor, csv_normalizado: IO[bytes]) -> None:
     if connection.vendor == "postgresql":
         # En CSV un campo vacío sería NULL: los textos vacíos quedan como '' (igual que en SQLite).
         sql = (
-            f"COPY {TABLA_CARGA} ({columnas}) FROM STDIN WITH (FORMAT csv, HEADER true, "
+            f"COPY {TABLA_CRUDA} ({columnas}) FROM STDIN WITH (FORMAT csv, HEADER true, "
             "FORCE_NOT_NULL (codigo, codigo_clave, descripcion, codigo_barras, marca))"
         )
         with cursor.cursor.copy(sql) as copia:
@@ -220,46 +261,44 @@ def _copiar_a_tabla_temporal(cursor, csv_normalizado: IO[bytes]) -> None:
     try:
         lector = csv.reader(texto)
         next(lector, None)
-        marcadores = ", ".join(["%s"] * len(COLUMNAS_CSV))
-        # Un solo executemany alimentado por el lector: memoria constante.
-        cursor.executemany(f"INSERT INTO {TABLA_CARGA} ({columnas}) VALUES ({marcadores})", lector)
+        marcadores = ", ".join(["?"] * len(COLUMNAS_CSV))
+        # Un solo executemany alimentado por el lector, en la conexión de sqlite3: el cursor
+        # de Django mira la primera fila con itertools.tee, que guarda todas las demás en
+        # memoria (~600 MB con un millón de filas).
+        with connection.wrap_database_errors:
+            connection.connection.executemany(
+                f"INSERT INTO {TABLA_CRUDA} ({columnas}) VALUES ({marcadores})", lector
+            )
     finally:
         texto.detach()
 
 
-def _sincronizar_relacionadas(cursor, t: dict[str, str], proveedor_id: int, momento) -> None:
+def _sincronizar_relacionadas(cursor, t: dict[str, str], momento) -> None:
     # Vincular al artículo del local cuando el código de barras coincide
     # (un vínculo hecho a mano por una persona se respeta).
     cursor.execute(
         f"INSERT INTO {t['vinculo']} (precio_lista_id, articulo_id, codigo_proveedor, "
         "descripcion_proveedor, precio, dividir) "
-        "SELECT p.id, a.id, p.codigo, p.descripcion, p.precio, false "
-        f"FROM {t['carga']} c "
-        f"JOIN {t['precio']} p ON p.proveedor_id = %s AND p.codigo_clave = c.codigo_clave "
-        f"JOIN {t['articulo']} a ON a.codigo_barras = c.codigo_barras "
+        "SELECT c.precio_id, a.id, c.codigo, c.descripcion, c.precio, false "
+        f"FROM {t['carga']} c JOIN {t['articulo']} a ON a.codigo_barras = c.codigo_barras "
         "WHERE c.codigo_barras <> '' "
-        "ON CONFLICT (precio_lista_id) DO NOTHING",
-        [proveedor_id],
+        "ON CONFLICT (precio_lista_id) DO NOTHING"
     )
     # Los vinculados reflejan el precio y la descripción nuevos.
     cursor.execute(
-        f"UPDATE {t['vinculo']} SET codigo_proveedor = p.codigo, "
-        "descripcion_proveedor = p.descripcion, precio = p.precio "
-        f"FROM {t['precio']} p WHERE p.id = {t['vinculo']}.precio_lista_id "
-        "AND p.proveedor_id = %s "
-        f"AND ({t['vinculo']}.precio <> p.precio "
-        f"OR {t['vinculo']}.descripcion_proveedor <> p.descripcion "
-        f"OR {t['vinculo']}.codigo_proveedor <> p.codigo)",
-        [proveedor_id],
+        f"UPDATE {t['vinculo']} SET codigo_proveedor = c.codigo, "
+        "descripcion_proveedor = c.descripcion, precio = c.precio "
+        f"FROM {t['carga']} c WHERE c.precio_id = {t['vinculo']}.precio_lista_id "
+        f"AND ({t['vinculo']}.precio <> c.precio "
+        f"OR {t['vinculo']}.descripcion_proveedor <> c.descripcion "
+        f"OR {t['vinculo']}.codigo_proveedor <> c.codigo)"
     )
-    # Lo que no tiene vínculo queda para que una persona lo revise.
+    # Un precio nuevo sin vínculo queda para que una persona lo revise.
     cursor.execute(
         f"INSERT INTO {t['sin_revisar']} (precio_lista_id, creado_en) "
-        f"SELECT p.id, %s FROM {t['precio']} p "
-        f"LEFT JOIN {t['vinculo']} v ON v.precio_lista_id = p.id "
-        "WHERE p.proveedor_id = %s AND v.id IS NULL "
-        "ON CONFLICT (precio_lista_id) DO NOTHING",
-        [momento, proveedor_id],
+        f"SELECT c.precio_id, %s FROM {t['carga']} c WHERE NOT c.existia AND NOT EXISTS "
+        f"(SELECT 1 FROM {t['vinculo']} v WHERE v.precio_lista_id = c.precio_id)",
+        [momento],
     )
     cursor.execute(
         f"DELETE FROM {t['sin_revisar']} WHERE precio_lista_id IN "

@@ -105,23 +105,33 @@ def normalizar_hoja(
         encabezado, columnas, [fila for _, fila in primeras], ancho_fijo=formato == "csv"
     )
 
+    otras = [campo for campo in columnas if campo != "codigo"]
+
     def normalizar_fila(numero: int, fila: list[Celda]) -> tuple:
         """La fila del CSV normalizado, o ValorInvalido con el motivo del descarte."""
-        if motivo := filtro.motivo(fila):
+        # El precio primero: si es un número la fila no puede ser de títulos, y el filtro
+        # se ahorra mirar celda por celda (era un tercio del tiempo del lector).
+        try:
+            precio = parsear_precio(celda(fila, "precio"), separador)
+        except ValorInvalido as error:
+            precio = error
+        if motivo := filtro.motivo(fila, con_numero=not isinstance(precio, ValorInvalido)):
             raise ValorInvalido(motivo)
         codigo = normalizar_codigo(celda(fila, "codigo"))
         if not codigo:
             raise ValorInvalido("sin código")
         if len(codigo) > LARGO_MAXIMO_CODIGO:
             raise ValorInvalido("código demasiado largo")
-        if all(celda(fila, campo) in (None, "") for campo in columnas if campo != "codigo"):
+        if all(celda(fila, campo) in (None, "") for campo in otras):
             raise ValorInvalido("título de rubro o total (sólo texto en la columna de código)")
+        if isinstance(precio, ValorInvalido):
+            raise precio
         return (
             numero,
             codigo,
             clave_codigo(codigo),
             limpiar_texto(celda(fila, "descripcion"), 500),
-            parsear_precio(celda(fila, "precio"), separador),
+            precio,
             parsear_bulto(celda(fila, "bulto")) if "bulto" in columnas else 1,
             parsear_iva(celda(fila, "iva")),
             normalizar_codigo_barras(celda(fila, "codigo_barras")),
@@ -135,7 +145,7 @@ def normalizar_hoja(
     descartes = csv.writer(texto_descartes)
     descartes.writerow(["fila", "motivo", *(texto_de_celda(c) for c in encabezado)])
     for numero, fila in chain(primeras, datos):
-        if not any(valor not in (None, "") for valor in fila):
+        if fila.count(None) + fila.count("") == len(fila):  # vacía (contado en C, sin bucle)
             continue
         lectura.leidas += 1
         if lectura.leidas % FILAS_POR_AVANCE == 0:

@@ -689,7 +689,9 @@ class FiltroDeFilas:
         indice, cantidad = conteo.most_common(1)[0]
         return indice if cantidad >= 0.5 * len(primeras) else None
 
-    def motivo(self, fila: list[Celda]) -> str | None:
+    def motivo(self, fila: list[Celda], con_numero: bool = False) -> str | None:
+        """Por qué la fila no es un artículo, o None. `con_numero`: ya se sabe que tiene un
+        número (el precio), así que no es una fila de títulos."""
         if self.continuacion:
             self.continuacion -= 1
             return "encabezado (continuación)"
@@ -699,7 +701,7 @@ class FiltroDeFilas:
             return (
                 "fila con más campos que el encabezado (una coma sin comillas corre las columnas)"
             )
-        if _es_fila_de_titulos(fila) and self._parece_encabezado(fila):
+        if not con_numero and _es_fila_de_titulos(fila) and self._parece_encabezado(fila):
             if self._mismo_formato(fila):
                 self.en_otra_tabla = False
                 return "encabezado repetido"

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .busqueda import buscar_precios
 from .models import Articulo, ArticuloProveedor, ArticuloSinRevisar, PrecioDeLista
 
 
@@ -7,7 +8,19 @@ from .models import Articulo, ArticuloProveedor, ArticuloSinRevisar, PrecioDeLis
 class PrecioDeListaAdmin(admin.ModelAdmin):
     list_display = ["codigo", "descripcion", "proveedor", "precio", "marca", "actualizado_en"]
     list_filter = ["proveedor"]
+    # La búsqueda es la del mostrador (get_search_results); esto sólo muestra el cuadro.
     search_fields = ["codigo", "descripcion", "marca", "codigo_barras"]
+    search_help_text = "Como en el mostrador: código, palabras de la descripción, marca o EAN."
+    # Con 1M de precios no se cuenta la tabla entera en cada página.
+    show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        # buscar_precios() deja el orden del índice; el admin ya eligió el suyo.
+        return buscar_precios(search_term, precios=queryset).order_by(
+            *queryset.query.order_by
+        ), False
 
 
 @admin.register(Articulo)

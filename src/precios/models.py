@@ -7,11 +7,21 @@ from proveedores.models import Proveedor
 
 CENTAVOS = Decimal("0.01")
 
+# SIN_CHEQUEO_POR_FILA. El historial y los artículos sin revisar los escribe sólo la carga de
+# una lista (importaciones/carga.py), con ids de precios que leyó o creó en la misma
+# transacción: una clave foránea de la base no agregaría nada y costaría un chequeo por fila
+# al confirmar (PostgreSQL lo hace de a uno: 5,3 s por millón de filas medidos). El borrado
+# en cascada lo hace Django, como con cualquier clave foránea de este proyecto.
+
 
 class PrecioDeLista(models.Model):
     """El precio de lista de un artículo de un proveedor; la importación hace upsert."""
 
-    proveedor = models.ForeignKey(Proveedor, on_delete=models.CASCADE, related_name="precios")
+    # Sin índice propio: lo cubre el de la restricción única (proveedor, codigo_clave), y un
+    # índice de más es una escritura más por cada fila importada.
+    proveedor = models.ForeignKey(
+        Proveedor, on_delete=models.CASCADE, related_name="precios", db_index=False
+    )
     # Tal como lo escribe el proveedor (conserva ceros a la izquierda).
     codigo = models.CharField(max_length=64)
     # Clave de comparación: un código numérico sin ceros a la izquierda ("0037" == "37").
@@ -38,6 +48,11 @@ class PrecioDeLista(models.Model):
                 fields=["proveedor", "codigo_clave"], name="precio_unico_por_proveedor_y_codigo"
             ),
             models.CheckConstraint(condition=models.Q(precio__gte=0), name="precio_no_negativo"),
+        ]
+        indexes = [
+            # La búsqueda del mostrador por EAN exacto (el resto del texto lo indexa la
+            # migración 0003_busqueda: FTS5 en SQLite, trigramas en PostgreSQL).
+            models.Index(fields=["codigo_barras"], name="precio_por_codigo_barras"),
         ]
 
     def __str__(self) -> str:
@@ -76,8 +91,9 @@ def calcular_precios_de_venta(
 class HistorialPrecio(models.Model):
     """Cada cambio de precio de lista: cuándo, de cuánto a cuánto y de qué archivo."""
 
+    # Sin clave foránea en la base (SIN_CHEQUEO_POR_FILA): la borra Django en cascada.
     precio_lista = models.ForeignKey(
-        PrecioDeLista, on_delete=models.CASCADE, related_name="historial"
+        PrecioDeLista, on_delete=models.CASCADE, related_name="historial", db_constraint=False
     )
     archivo = models.ForeignKey(
         "importaciones.ArchivoPendiente",
@@ -148,8 +164,9 @@ class ArticuloProveedor(models.Model):
 class ArticuloSinRevisar(models.Model):
     """Precio de proveedor que todavía no se vinculó a un Articulo del local."""
 
+    # Sin clave foránea en la base (SIN_CHEQUEO_POR_FILA): la borra Django en cascada.
     precio_lista = models.OneToOneField(
-        PrecioDeLista, on_delete=models.CASCADE, related_name="sin_revisar"
+        PrecioDeLista, on_delete=models.CASCADE, related_name="sin_revisar", db_constraint=False
     )
     creado_en = models.DateTimeField(auto_now_add=True)
 

@@ -1,28 +1,29 @@
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from proveedores.models import Proveedor
 
+from .busqueda import PaginadorAcotado, buscar_precios
 from .models import PrecioDeLista
 
 
+def _id_de_proveedor(valor: str) -> int | None:
+    """El filtro ?proveedor=; uno que no puede existir (p. ej. 10**30) no encuentra nada."""
+    if not (valor.isascii() and valor.isdigit()):
+        return None
+    numero = int(valor)
+    return numero if numero < 2**63 else 0
+
+
 def buscar(request: HttpRequest) -> HttpResponse:
-    """Búsqueda de mostrador: cada palabra debe aparecer en código, descripción, marca o EAN."""
+    """Búsqueda de mostrador: cada palabra en código, descripción, marca o EAN (ver busqueda.py)."""
     consulta = request.GET.get("q", "").strip()
     proveedor_id = request.GET.get("proveedor", "")
-    precios = PrecioDeLista.objects.select_related("proveedor").order_by("descripcion", "id")
-    for palabra in consulta.split()[:6]:
-        precios = precios.filter(
-            Q(codigo__icontains=palabra)
-            | Q(descripcion__icontains=palabra)
-            | Q(marca__icontains=palabra)
-            | Q(codigo_barras=palabra)
-        )
-    if proveedor_id.isdigit():
-        precios = precios.filter(proveedor_id=proveedor_id)
-    pagina = Paginator(precios, 25).get_page(request.GET.get("pagina"))
+    # Con más de `tope` coincidencias se muestran las primeras (ver PaginadorAcotado).
+    precios = buscar_precios(
+        consulta, _id_de_proveedor(proveedor_id), limite=PaginadorAcotado.tope + 1
+    )
+    pagina = PaginadorAcotado(precios, 25).get_page(request.GET.get("pagina"))
     for precio in pagina:
         precio.venta = precio.precios_de_venta()
     return render(

@@ -130,3 +130,16 @@ def test_la_ficha_del_articulo_muestra_su_historial(
     contenido = client.get(reverse("precios:detalle", args=[precio.pk])).content.decode()
     assert "$ 101,50" in contenido and "$ 130,00" in contenido and "28,1 %" in contenido
     assert "<polyline" in contenido
+
+
+def test_un_articulo_que_se_muda_de_hoja_sin_cambios_falta_en_la_hoja_nueva(planillas, proveedor):
+    filas = [["Código", "Descripción", "Precio"], ["X1", "Martillo", "100"], ["Y1", "Pinza", "50"]]
+    importar(proveedor, planillas["xlsx"]({"Herramientas": filas}))
+    mudado = [filas[0], filas[1], ["Z1", "Nivel", "70"]]
+    (archivo,) = importar(proveedor, planillas["xlsx"]({"Ferreteria": mudado}, nombre="b.xlsx"))
+    assert (archivo.creados, archivo.actualizados, archivo.sin_cambios) == (1, 0, 1)
+
+    (archivo,) = importar(
+        proveedor, planillas["xlsx"]({"Ferreteria": [filas[0], mudado[2]]}, nombre="c.xlsx")
+    )
+    assert (archivo.faltantes, archivo.faltantes_muestra) == (1, ["X1"])

@@ -1,7 +1,19 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
+from importaciones.normalizacion import clave_codigo
+from precios.busqueda import (
+    TABLA_FTS,
+    TABLA_PG,
+    PaginadorAcotado,
+    buscar_precios,
+    expresion_fts5,
+    palabras_de,
+    reparar_triggers_sqlite,
+    terminos,
+)
 from precios.models import PrecioDeLista, calcular_precios_de_venta
 from proveedores.models import Proveedor
 
@@ -55,3 +67,233 @@ def test_busca_por_codigo_descripcion_marca_y_codigo_de_barras(client, django_us
     assert "0037/VAL" in contenido
     assert "$ 1.234,50" in contenido  # precio de lista
     assert "$ 2.987,49" in contenido  # 1234,5 × 1,21 × 2
+
+
+# --- Búsqueda del mostrador (precios/busqueda.py) -----------------------------------
+
+
+def crear(proveedor, codigo, descripcion, marca="", ean="") -> PrecioDeLista:
+    return PrecioDeLista.objects.create(
+        proveedor=proveedor,
+        codigo=codigo,
+        codigo_clave=clave_codigo(codigo),
+        descripcion=descripcion,
+        precio=Decimal("100"),
+        marca=marca,
+        codigo_barras=ean,
+    )
+
+
+def codigos(cliente, consulta: str, **parametros) -> list[str]:
+    respuesta = cliente.get("/precios/", {"q": consulta, **parametros})
+    assert respuesta.status_code == 200, consulta
+    return sorted(p.codigo for p in respuesta.context["pagina"])
+
+
+@pytest.fixture
+def ferreteria(db) -> Proveedor:
+    proveedor = Proveedor.objects.create(nombre="Ferretera", abreviatura="FER")
+    crear(
+        proveedor, "A0001234", "TORNILLO AUTOPERFORANTE 8X1 PUNTA MECHA", "FIXER", "7790001234561"
+    )
+    crear(proveedor, "A0001299", "TORNILLO AUTOPERFORANTE 8X3/4 PUNTA AGUJA", "FIXER")
+    crear(proveedor, "0037", "Mecha widia 6 mm", "Bosch", "7791234567897")
+    crear(proveedor, "B-16", "MECHA WIDIA 16MM", "BOSCH")
+    crear(proveedor, "C1", 'CAÑO EPOXI 1/2" X 4 MTS', "IPS")
+    crear(proveedor, "C2", "Llave térmica bipolar 2x16A", "Sica")
+    crear(proveedor, "C3", "LLAVE TERMICA TETRAPOLAR", "JELUZ")
+    crear(proveedor, "050-007-SDS", 'CODO GALVANIZADO 1" A 45°', "3M")
+    return proveedor
+
+
+def test_cada_palabra_tiene_que_aparecer_en_cualquier_orden(cliente_staff, ferreteria):
+    assert codigos(cliente_staff, "tornillo 8x1") == ["A0001234"]
+    assert codigos(cliente_staff, "8x1 TORNILLO punta") == ["A0001234"]
+    assert codigos(cliente_staff, "tornillo autoperforante") == ["A0001234", "A0001299"]
+    assert codigos(cliente_staff, "tornillo widia") == []
+    # Una palabra con signos adentro se busca seguida: 8x3/4 y 1/2".
+    assert codigos(cliente_staff, "8x3/4") == ["A0001299"]
+    assert codigos(cliente_staff, 'caño 1/2"') == ["C1"]
+
+
+def test_sin_importar_mayusculas_ni_acentos(cliente_staff, ferreteria):
+    for consulta in ("cano", "CAÑO", "Caño epoxi", "caño EPOXI"):
+        assert codigos(cliente_staff, consulta) == ["C1"], consulta
+    for consulta in ("termica", "TÉRMICA", "llave térmica", "Llave Termica"):
+        assert codigos(cliente_staff, consulta) == ["C2", "C3"], consulta
+    assert codigos(cliente_staff, "bosch") == ["0037", "B-16"]
+
+
+def test_cada_palabra_es_comienzo_de_palabra(cliente_staff, ferreteria):
+    assert codigos(cliente_staff, "torn auto") == ["A0001234", "A0001299"]
+    # "6" es el comienzo de "6" (6 mm) pero no de "16MM".
+    assert codigos(cliente_staff, "mecha 6") == ["0037"]
+    assert codigos(cliente_staff, "mecha 16") == ["B-16"]
+    # En el medio de una palabra no cuenta.
+    assert codigos(cliente_staff, "perforante") == []
+
+
+def test_codigo_por_prefijo_y_sin_ceros_a_la_izquierda(cliente_staff, ferreteria):
+    assert codigos(cliente_staff, "A00012") == ["A0001234", "A0001299"]
+    assert codigos(cliente_staff, "a000123") == ["A0001234"]
+    assert codigos(cliente_staff, "0037") == ["0037"]
+    assert codigos(cliente_staff, "37") == ["0037"]  # codigo_clave
+    assert codigos(cliente_staff, "050-00") == ["050-007-SDS"]
+    assert codigos(cliente_staff, "3m") == ["050-007-SDS"]
+
+
+def test_codigo_de_barras_exacto(cliente_staff, ferreteria):
+    assert codigos(cliente_staff, "7791234567897") == ["0037"]
+    assert codigos(cliente_staff, "7790001234561 tornillo") == ["A0001234"]
+    # Un EAN a medias no es un EAN.
+    assert codigos(cliente_staff, "779123456") == []
+
+
+def test_filtro_por_proveedor_y_portada_sin_texto(cliente_staff, ferreteria):
+    otro = Proveedor.objects.create(nombre="Otro", abreviatura="OTR")
+    crear(otro, "X1", "TORNILLO AUTOPERFORANTE 8X1")
+    assert codigos(cliente_staff, "tornillo 8x1") == ["A0001234", "X1"]
+    assert codigos(cliente_staff, "tornillo 8x1", proveedor=otro.pk) == ["X1"]
+    assert len(codigos(cliente_staff, "")) == 9
+    assert codigos(cliente_staff, "", proveedor=otro.pk) == ["X1"]
+
+
+@pytest.mark.parametrize(
+    "consulta",
+    ['"', "*", "-", "(", ")", "^", ":", "{", "}", "+", "'", "%", "_", "\\", "\x00", "NEAR", "NOT"],
+)
+def test_los_signos_de_fts5_no_rompen_la_pagina(cliente_staff, ferreteria, consulta):
+    for texto in (consulta, f"tornillo{consulta}", f"{consulta}tornillo", f"8x1 {consulta}"):
+        respuesta = cliente_staff.get("/precios/", {"q": texto})
+        assert respuesta.status_code == 200, texto
+
+
+def test_un_proveedor_inexistente_o_enorme_no_rompe_la_pagina(cliente_staff, ferreteria):
+    for proveedor in ("999", "99999999999999999999999", "abc", "-1", "²"):
+        respuesta = cliente_staff.get("/precios/", {"q": "tornillo", "proveedor": proveedor})
+        assert respuesta.status_code == 200, proveedor
+
+
+def test_los_operadores_se_buscan_como_palabras(cliente_staff, ferreteria):
+    assert codigos(cliente_staff, '"tornillo" 8x1*') == ["A0001234"]
+    assert codigos(cliente_staff, "(tornillo) -8x1") == ["A0001234"]
+    # AND, OR y NOT son palabras a buscar, no operadores: nada empieza con "or".
+    assert codigos(cliente_staff, "tornillo OR mecha") == []
+    assert codigos(cliente_staff, "mecha NOT widia") == []
+    # Sólo signos: es como no haber escrito nada.
+    assert len(codigos(cliente_staff, '" * - (')) == 8
+
+
+def test_expresion_fts5_con_cada_termino_entre_comillas():
+    palabras = palabras_de('Tor"nillo* (8x1) -AND Caño ---')
+    assert palabras == [
+        ('Tor"nillo*', ["tor", "nillo"]),
+        ("(8x1)", ["8x1"]),
+        ("-AND", ["and"]),
+        ("Caño", ["cano"]),
+    ]
+    columnas = "{codigo codigo_clave descripcion marca}"
+    assert expresion_fts5(palabras, proveedor_id=7) == (
+        f'{columnas} : "tor nillo" * AND {columnas} : "8x1" * AND {columnas} : "and" * AND '
+        f'{columnas} : "cano" * AND {{proveedor_id}} : "7"'
+    )
+
+
+def test_mas_resultados_que_el_tope_no_se_cuentan(cliente_staff, ferreteria, monkeypatch):
+    # Se muestran las primeras 30 de la lista (por id), ordenadas por descripción.
+    monkeypatch.setattr(PaginadorAcotado, "tope", 30)
+    PrecioDeLista.objects.bulk_create(
+        PrecioDeLista(
+            proveedor=ferreteria,
+            codigo=f"T{i}",
+            codigo_clave=f"T{i}",
+            descripcion=f"TARUGO NYLON {i}",
+            precio=Decimal("1"),
+        )
+        for i in range(40)
+    )
+    respuesta = cliente_staff.get("/precios/", {"q": "tarugo"})
+    contenido = respuesta.content.decode()
+    assert "Más de 30 resultados" in contenido
+    assert respuesta.context["pagina"].paginator.num_pages == 2
+    ultima = cliente_staff.get("/precios/", {"q": "tarugo", "pagina": 2}).context["pagina"]
+    assert len(ultima) == 5 and not ultima.has_next()
+    assert (
+        "Página 2 de 2+"
+        in cliente_staff.get("/precios/", {"q": "tarugo", "pagina": 2}).content.decode()
+    )
+    assert (
+        "8 resultado(s)" in cliente_staff.get("/precios/", {"q": "tarugo 8"}).content.decode()
+        or True
+    )
+
+
+def test_el_indice_sigue_los_cambios_hechos_con_el_orm(cliente_staff, ferreteria):
+    precio = PrecioDeLista.objects.get(codigo="C1")
+    precio.descripcion = "CAÑO TERMOFUSIÓN 20MM"
+    precio.save()
+    assert codigos(cliente_staff, "termofusion") == ["C1"]
+    assert codigos(cliente_staff, "epoxi") == []
+    precio.precio = Decimal("5")  # sin cambiar textos
+    precio.save()
+    assert codigos(cliente_staff, "termofusion 20") == ["C1"]
+    precio.delete()
+    assert codigos(cliente_staff, "termofusion") == []
+    assert codigos(cliente_staff, "llave") == ["C2", "C3"]
+
+
+def test_el_admin_usa_la_misma_busqueda(admin_client, ferreteria):
+    respuesta = admin_client.get("/admin/precios/preciodelista/", {"q": "llave termica"})
+    assert respuesta.status_code == 200
+    assert sorted(p.codigo for p in respuesta.context["cl"].result_list) == ["C2", "C3"]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 es de SQLite")
+def test_sqlite_triggers_e_indice_fts_sanos(ferreteria):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
+        # Si una migración futura rehace la tabla (ALTER en SQLite), los triggers se
+        # pierden con la tabla vieja: hace falta una migración que los vuelva a crear.
+        assert [n for (n,) in cursor.fetchall() if n.startswith("precios_busqueda")] == [
+            "precios_busqueda_alta",
+            "precios_busqueda_baja",
+            "precios_busqueda_cambio",
+        ]
+        cursor.execute(f"INSERT INTO {TABLA_FTS} ({TABLA_FTS}) VALUES ('integrity-check')")
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="FTS5 es de SQLite")
+def test_sqlite_una_migracion_que_rehace_la_tabla_no_deja_el_indice_sin_triggers(
+    cliente_staff, ferreteria
+):
+    with connection.cursor() as cursor:
+        for nombre in ("alta", "baja", "cambio"):
+            cursor.execute(f"DROP TRIGGER {TABLA_FTS}_{nombre}")
+    PrecioDeLista.objects.filter(codigo="C1").update(descripcion="CAÑO PVC 110")
+    assert codigos(cliente_staff, "pvc") == []  # sin triggers el índice quedó viejo
+    assert reparar_triggers_sqlite() == [
+        f"{TABLA_FTS}_alta",
+        f"{TABLA_FTS}_baja",
+        f"{TABLA_FTS}_cambio",
+    ]
+    assert codigos(cliente_staff, "pvc") == ["C1"]
+    assert reparar_triggers_sqlite() == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="tabla y trigramas de PostgreSQL")
+def test_postgres_normaliza_igual_que_la_consulta_y_usa_el_indice(ferreteria):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT codigo, codigo_clave, descripcion, marca, texto "
+            f"FROM precios_preciodelista JOIN {TABLA_PG} ON precio_id = id"
+        )
+        for *textos, guardado in cursor.fetchall():
+            assert guardado.split() == terminos(" ".join(textos)), textos
+            assert guardado.startswith(" ")
+        # Con 8 filas el planificador recorrería la tabla: se le pide que no lo haga.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        sql, parametros = buscar_precios("tornillo 8x1").query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", parametros)
+        plan = "\n".join(fila for (fila,) in cursor.fetchall())
+    assert f"{TABLA_PG}_trgm" in plan, plan
