@@ -116,7 +116,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # El worker y la web escriben el mismo archivo: esperar el lock en vez
         # de fallar con "database is locked", y tomarlo al empezar la transacción.
-        "timeout": 30,
+        # Configurable para un disco lento (SD) o para que las pruebas no esperen 30 s.
+        "timeout": int(os.environ.get("SQLITE_TIMEOUT_SEGUNDOS", "30")),
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
@@ -268,7 +269,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = False
 # entregaría dos veces mientras sigue corriendo.
 CELERY_TASK_SOFT_TIME_LIMIT = 1700
 CELERY_TASK_TIME_LIMIT = 1800
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3}
+# Un mensaje sin confirmar vuelve a la cola pasado el visibility_timeout. Se lee del
+# entorno para que las pruebas de reentrega (escenarios 5 y 8 de docs/CONFIABILIDAD.md)
+# tarden segundos; en producción dejalo en 1 h: ninguna recuperación lo espera (la hace
+# el barrido) y por debajo del límite de tiempo cada importación larga llega dos veces.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    "socket_connect_timeout": 3,
+}
 # En compose el worker puede arrancar antes que Redis.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Al apagar (docker compose stop) se espera hasta 30 s a que termine lo que corre y se

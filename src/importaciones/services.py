@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -45,6 +46,17 @@ logger = logging.getLogger(__name__)
 ESTADO = ArchivoPendiente.Estado
 # Se llama con el archivo y las filas leídas hasta ahora (la barra de la línea de comandos).
 AlAvanzar = Callable[[ArchivoPendiente, int], None]
+
+
+DISCO_DE_LA_BASE_LLENO = (
+    "El disco de la base de datos está lleno: no se aplicó ningún precio de esta lista (la "
+    "tabla quedó como estaba). Avisale a quien administra Tarifario para que libere espacio "
+    "y después reintentala desde el monitor de tareas."
+)
+
+
+# Cuánto insiste un worker en devolver a pendiente un archivo cuando la base se cayó.
+REPROGRAMAR_SEGUNDOS = 15
 
 
 class ReclamoPerdido(Exception):
@@ -385,9 +397,15 @@ def procesar_archivo(
         logger.warning("Archivo %s con error: %s", archivo.pk, error)
         _finalizar_con_error(archivo, str(error))
     except (OperationalError, InterfaceError) as error:
-        # La base se cayó, cortó la conexión o el lock tardó: se reintenta más tarde.
-        logger.warning("Archivo %s: error pasajero de la base (%s).", archivo.pk, error)
-        _reintentar_mas_tarde(archivo, error)
+        if getattr(error.__cause__, "sqlite_errorname", "") == "SQLITE_FULL":
+            # "database or disk is full": reintentar solo no lo arregla (la carga ya volvió
+            # atrás y liberó su lugar en el WAL, así que cerrar el archivo sí entra).
+            logger.error("Archivo %s: disco de la base lleno (%s).", archivo.pk, error)
+            _finalizar_con_error(archivo, DISCO_DE_LA_BASE_LLENO)
+        else:
+            # La base se cayó, cortó la conexión o el lock tardó: se reintenta más tarde.
+            logger.warning("Archivo %s: error pasajero de la base (%s).", archivo.pk, error)
+            _reintentar_mas_tarde(archivo, error)
     except ReclamoPerdido:
         logger.warning("Archivo %s: otro worker lo tomó; no se aplicó nada.", archivo.pk)
     archivo.refresh_from_db()
@@ -436,26 +454,37 @@ def _hay_una_lista_mas_nueva(archivo: ArchivoPendiente) -> bool:
 
 def _reintentar_mas_tarde(archivo: ArchivoPendiente, error: Exception) -> None:
     """Vuelve a pendiente con espera creciente (30 s, 60 s, 120 s… hasta 10 min)."""
-    # La conexión puede haber quedado inservible: la próxima consulta abre otra.
-    connection.close()
     espera = min(30 * 2 ** max(archivo.intentos - 1, 0), 600)
     ultimo = archivo.intentos >= settings.TARIFARIO_MAX_INTENTOS
-    try:
-        ArchivoPendiente.objects.filter(
-            pk=archivo.pk, token=archivo.token, estado=ESTADO.PROCESANDO
-        ).update(
-            estado=ESTADO.ERROR if ultimo else ESTADO.PENDIENTE,
-            proximo_intento_en=None if ultimo else timezone.now() + timedelta(seconds=espera),
-            vence_en=None,
-            mensaje_error=(
-                f"La base de datos falló {archivo.intentos} veces al importar ({error})."
-                if ultimo
-                else ""
-            ),
-        )
-    except (OperationalError, InterfaceError):
-        # La base sigue caída: el plazo del reclamo vence y el barrido lo retoma.
-        logger.warning("Archivo %s: no se pudo reprogramar; lo retoma el barrido.", archivo.pk)
+    # Un reinicio de PostgreSQL corta la conexión y tarda un par de segundos en volver: se
+    # insiste hasta REPROGRAMAR_SEGUNDOS antes de dejárselo al barrido, que lo retomaría
+    # recién al vencer el plazo del reclamo (10 min en producción).
+    limite = time.monotonic() + REPROGRAMAR_SEGUNDOS
+    while True:
+        # La conexión puede haber quedado inservible: la próxima consulta abre otra.
+        connection.close()
+        try:
+            ArchivoPendiente.objects.filter(
+                pk=archivo.pk, token=archivo.token, estado=ESTADO.PROCESANDO
+            ).update(
+                estado=ESTADO.ERROR if ultimo else ESTADO.PENDIENTE,
+                proximo_intento_en=None if ultimo else timezone.now() + timedelta(seconds=espera),
+                vence_en=None,
+                mensaje_error=(
+                    f"La base de datos falló {archivo.intentos} veces al importar ({error})."
+                    if ultimo
+                    else ""
+                ),
+            )
+            return
+        except (OperationalError, InterfaceError):
+            if time.monotonic() >= limite:
+                # La base sigue caída: el plazo del reclamo vence y el barrido lo retoma.
+                logger.warning(
+                    "Archivo %s: no se pudo reprogramar; lo retoma el barrido.", archivo.pk
+                )
+                return
+            time.sleep(1)
 
 
 def barrer_pendientes() -> str | None:
@@ -525,7 +554,9 @@ def convertir_a_csv(archivo: ArchivoPendiente, al_avanzar: AlAvanzar | None = No
                 archivo.ruta_descartes = _guardar(
                     descartadas, archivo.ruta_descartes, f"descartes/archivo-{archivo.pk}.csv"
                 )
-    ArchivoPendiente.objects.filter(pk=archivo.pk, token=archivo.token).update(
+    ArchivoPendiente.objects.filter(
+        pk=archivo.pk, token=archivo.token, estado=ESTADO.PROCESANDO
+    ).update(
         ruta_csv=archivo.ruta_csv,
         ruta_descartes=archivo.ruta_descartes,
         filas_leidas=lectura.leidas,
@@ -558,9 +589,9 @@ def _leer_aislado(
             clave, _espacio, valor = linea.rstrip("\n").partition(" ")
             if clave == "total":
                 archivo.filas_totales = int(valor)
-                ArchivoPendiente.objects.filter(pk=archivo.pk, token=archivo.token).update(
-                    filas_totales=archivo.filas_totales
-                )
+                ArchivoPendiente.objects.filter(
+                    pk=archivo.pk, token=archivo.token, estado=ESTADO.PROCESANDO
+                ).update(filas_totales=archivo.filas_totales)
             elif clave == "avance":
                 _renovar_reclamo(archivo, int(valor))
                 if al_avanzar:
