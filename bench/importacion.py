@@ -8,8 +8,9 @@ otra lista con todos los precios cambiados. En la misma corrida mide, sobre un
 subconjunto del CSV, el importador fila a fila con el ORM y django-import-export
 (bench/alternativas.py), y calcula las proporciones.
 
-El pico de memoria es el RSS máximo que informa el sistema operativo para cada
-proceso (wait4), no una estimación de Python. El del proceso de PostgreSQL que
+El pico de memoria es el RSS que informa el sistema operativo, no una estimación de
+Python: la suma de Django y el lector mientras se importa (ver MonitorDeMemoria y
+medir_proyecto). El del proceso de PostgreSQL que
 atiende la conexión se informa aparte (VmHWM: incluye las páginas de shared_buffers
 que tocó, que son memoria compartida del servidor).
 
@@ -387,8 +388,7 @@ def main() -> None:
                     f"({p['seguimiento_s'] / p['segundos']:.1%}, {p['seguimiento_sentencias']} "
                     "sentencias) | "
                     f"pico de la importación {r['pico_importacion_juntos_mb']} MB (Django "
-                    f"{r['pico_importacion_django_mb']} + lector {r['pico_hijos_mb']}) | pico "
-                    f"con la subida simulada {r['pico_rss_mb']} MB"
+                    f"{r['pico_importacion_django_mb']} + lector {r['pico_hijos_mb']})"
                     + (
                         f" (backend PG {r['pico_backend_pg_mb']} MB)"
                         if "pico_backend_pg_mb" in r
