@@ -242,6 +242,16 @@ def test_el_indice_sigue_los_cambios_hechos_con_el_orm(cliente_staff, ferreteria
     assert codigos(cliente_staff, "llave") == ["C2", "C3"]
 
 
+def test_el_indice_sigue_un_cambio_de_proveedor(cliente_staff, ferreteria):
+    otro = Proveedor.objects.create(nombre="Otro", abreviatura="OTR")
+    assert codigos(cliente_staff, "llave", proveedor=otro.pk) == []
+    PrecioDeLista.objects.filter(codigo="C2").update(proveedor=otro)
+    assert codigos(cliente_staff, "llave", proveedor=otro.pk) == ["C2"]
+    assert codigos(cliente_staff, "llave", proveedor=ferreteria.pk) == ["C3"]
+    assert codigos(cliente_staff, "7791234567897", proveedor=ferreteria.pk) == ["0037"]
+    assert codigos(cliente_staff, "7791234567897", proveedor=otro.pk) == []
+
+
 def test_el_admin_usa_la_misma_busqueda(admin_client, ferreteria):
     respuesta = admin_client.get("/admin/precios/preciodelista/", {"q": "llave termica"})
     assert respuesta.status_code == 200
@@ -284,12 +294,18 @@ def test_sqlite_una_migracion_que_rehace_la_tabla_no_deja_el_indice_sin_triggers
 def test_postgres_normaliza_igual_que_la_consulta_y_usa_el_indice(ferreteria):
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT codigo, codigo_clave, descripcion, marca, texto "
-            f"FROM precios_preciodelista JOIN {TABLA_PG} ON precio_id = id"
+            f"SELECT p.proveedor_id, t.proveedor_id, codigo, codigo_clave, descripcion, marca, "
+            f"texto FROM precios_preciodelista p JOIN {TABLA_PG} t ON precio_id = id"
         )
-        for *textos, guardado in cursor.fetchall():
+        filas = cursor.fetchall()
+        assert len(filas) == PrecioDeLista.objects.count() == 8
+        for proveedor, proveedor_en_texto, *textos, guardado in filas:
             assert guardado.split() == terminos(" ".join(textos)), textos
             assert guardado.startswith(" ")
+            assert proveedor_en_texto == proveedor
+        # Las altas no quedan en la lista pendiente de GIN (que cada búsqueda recorre).
+        cursor.execute(f"SELECT gin_clean_pending_list('{TABLA_PG}_trgm'::regclass)")
+        assert cursor.fetchone() == (0,)
         # Con 8 filas el planificador recorrería la tabla: se le pide que no lo haga.
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
@@ -297,3 +313,16 @@ def test_postgres_normaliza_igual_que_la_consulta_y_usa_el_indice(ferreteria):
         cursor.execute(f"EXPLAIN {sql}", parametros)
         plan = "\n".join(fila for (fila,) in cursor.fetchall())
     assert f"{TABLA_PG}_trgm" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="tabla de texto de PostgreSQL")
+def test_postgres_un_truncate_de_precios_vacia_la_tabla_de_texto(ferreteria):
+    with connection.cursor() as cursor:
+        # Las claves foráneas de Django son diferidas: se chequean antes del TRUNCATE.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE precios_preciodelista RESTART IDENTITY CASCADE")
+        cursor.execute(f"SELECT COUNT(*) FROM {TABLA_PG}")
+        assert cursor.fetchone() == (0,)
+    # El mismo id otra vez (la secuencia volvió a 1) no choca con uno viejo.
+    assert crear(ferreteria, "N1", "NIPLE GALVANIZADO 1/2").pk == 1
+    assert sorted(buscar_precios("niple").values_list("codigo", flat=True)) == ["N1"]
