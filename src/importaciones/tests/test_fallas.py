@@ -5,6 +5,7 @@ Cada prueba mide cuánto tarda en recuperarse y lo imprime en una línea `MEDIDA
 cada tabla de precios se calcula aparte, con la misma fórmula que genera la planilla.
 """
 
+import contextlib
 import io
 import os
 import re
@@ -421,20 +422,28 @@ def test_subir_otra_lista_no_espera_a_la_importacion_en_curso_del_proveedor(
 # --- Disco lleno -------------------------------------------------------------------
 
 
-@pytest.fixture
-def disco_de_1_mb(tmp_path: Path) -> Iterator[Path]:
-    punto = tmp_path / "lleno"
+@contextlib.contextmanager
+def disco_chico(punto: Path, tamano: str) -> Iterator[Path]:
+    """Un tmpfs de `tamano` montado en `punto` (hace falta root: si no, la prueba se omite)."""
     punto.mkdir()
     montado = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(punto)],
+        ["mount", "-t", "tmpfs", "-o", f"size={tamano}", "tmpfs", str(punto)],
         capture_output=True,
         text=True,
         check=False,
     )
     if montado.returncode != 0:
         pytest.skip(f"No se puede montar un tmpfs acá (hace falta root): {montado.stderr.strip()}")
-    yield punto
-    subprocess.run(["umount", str(punto)], check=True)
+    try:
+        yield punto
+    finally:
+        subprocess.run(["umount", "--lazy", str(punto)], check=True)
+
+
+@pytest.fixture
+def disco_de_1_mb(tmp_path: Path) -> Iterator[Path]:
+    with disco_chico(tmp_path / "lleno", "1m") as punto:
+        yield punto
 
 
 def test_disco_lleno_al_subir_da_un_error_claro_y_no_deja_nada(

@@ -39,6 +39,7 @@ from importaciones.tests.test_fallas import (
     RAPIDO,
     TERMINADOS,
     actual,
+    disco_chico,
     encolar,
     esperados,
     medir,
@@ -181,18 +182,8 @@ print(json.dumps({url: [r.status_code, r.content.decode()] for url, r in respues
 
 @pytest.fixture
 def disco_de_8_mb(tmp_path: Path) -> Iterator[Path]:
-    punto = tmp_path / "base"
-    punto.mkdir()
-    montado = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(punto)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if montado.returncode != 0:
-        pytest.skip(f"No se puede montar un tmpfs acá (hace falta root): {montado.stderr.strip()}")
-    yield punto
-    subprocess.run(["umount", "--lazy", str(punto)], check=True)
+    with disco_chico(tmp_path / "base", "8m") as punto:
+        yield punto
 
 
 def consultar(base: Path, sql: str, *parametros: object) -> list[tuple]:
