@@ -49,7 +49,10 @@ class ConfigImportacion(models.Model):
     )
     nombre_config = models.CharField(max_length=120, help_text="Por defecto, el nombre de la hoja.")
     fila_encabezado = models.PositiveIntegerField(default=1)
-    col_codigo = models.CharField(max_length=3)
+    col_codigo = models.CharField(max_length=3, blank=True)
+    # La persona (o la sugerencia) dijo que la lista no trae códigos: cada artículo se
+    # identifica por su descripción normalizada.
+    sin_codigo = models.BooleanField("sin columna de código", default=False)
     col_descripcion = models.CharField(max_length=3)
     col_precio = models.CharField(max_length=3)
     col_cant = models.CharField("columna de bulto", max_length=3, blank=True)
@@ -89,10 +92,15 @@ class ConfigImportacion(models.Model):
 
     def mapeo(self) -> dict:
         columnas = {campo: getattr(self, atributo) for campo, atributo in self.COLUMNAS.items()}
-        return {"fila_encabezado": self.fila_encabezado, "columnas": columnas}
+        return {
+            "fila_encabezado": self.fila_encabezado,
+            "columnas": columnas,
+            "sin_codigo": self.sin_codigo,
+        }
 
     def aplicar_mapeo(self, mapeo: dict) -> None:
         self.fila_encabezado = mapeo["fila_encabezado"]
+        self.sin_codigo = bool(mapeo.get("sin_codigo"))
         for campo, atributo in self.COLUMNAS.items():
             setattr(self, atributo, mapeo["columnas"].get(campo) or "")
 
@@ -159,7 +167,12 @@ class ArchivoPendiente(models.Model):
     filas_leidas = models.PositiveIntegerField(default=0)
     filas_validas = models.PositiveIntegerField(default=0)
     filas_descartadas = models.PositiveIntegerField(default=0)
+    # Filas con un código que ya vino más arriba en la hoja (gana la primera).
     codigos_repetidos = models.PositiveIntegerField(default=0)
+    # Filas sin código importadas por su descripción normalizada.
+    por_descripcion = models.PositiveIntegerField(default=0)
+    # Registros de CSV con un campo de más que se repararon uniendo dos campos vecinos.
+    filas_reparadas = models.PositiveIntegerField(default=0)
     creados = models.PositiveIntegerField(default=0)
     actualizados = models.PositiveIntegerField(default=0)
     sin_cambios = models.PositiveIntegerField(default=0)
@@ -231,8 +244,51 @@ class ArchivoPendiente(models.Model):
             "filas_validas": self.filas_validas,
             "filas_descartadas": self.filas_descartadas,
             "codigos_repetidos": self.codigos_repetidos,
+            "por_descripcion": self.por_descripcion,
+            "filas_reparadas": self.filas_reparadas,
             "creados": self.creados,
             "actualizados": self.actualizados,
             "sin_cambios": self.sin_cambios,
             "error": self.mensaje_error,
         }
+
+
+class FilaObservada(models.Model):
+    """Una fila del informe que una persona tiene que poder ver: no se perdió nada sin avisar.
+
+    La escribe la carga con sentencias de conjunto, en la misma transacción que los precios.
+    """
+
+    class Tipo(models.TextChoices):
+        REPETIDA = "repetida", "Código repetido (quedó la primera fila)"
+        SIN_CODIGO = "sin_codigo", "Sin código: se identificó por descripción"
+        REPARADA = "reparada", "Registro reparado"
+        FALTANTE = "faltante", "Ya no está en la lista"
+
+    # Sin clave foránea en la base, como el historial (precios.models, SIN_CHEQUEO_POR_FILA):
+    # la carga escribe estas filas con el id de su archivo; el borrado en cascada es de Django.
+    archivo = models.ForeignKey(
+        ArchivoPendiente, on_delete=models.CASCADE, related_name="observaciones", db_constraint=False
+    )
+    tipo = models.CharField(max_length=12, choices=Tipo.choices)
+    # Número de fila de la planilla (vacío en un faltante: no vino en esta lista).
+    fila = models.PositiveIntegerField(null=True, blank=True)
+    codigo = models.CharField(max_length=64, blank=True)
+    descripcion = models.CharField(max_length=500, blank=True)
+    precio = models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True)
+    moneda = models.CharField(max_length=3, default="ARS")
+    # El precio guardado al que se refiere (el que ganó, o el que falta), si lo hay.
+    precio_lista_id = models.BigIntegerField(null=True, blank=True)
+    detalle = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "fila observada"
+        verbose_name_plural = "filas observadas"
+        ordering = ["archivo", "tipo", "fila", "id"]
+        indexes = [
+            # El informe: las filas de un tipo de un archivo, en orden de planilla.
+            models.Index(fields=["archivo", "tipo", "fila"], name="observada_por_archivo"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.archivo_id} {self.tipo} fila {self.fila}: {self.codigo}"

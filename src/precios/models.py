@@ -7,6 +7,14 @@ from proveedores.models import Proveedor
 
 CENTAVOS = Decimal("0.01")
 
+
+class Moneda(models.TextChoices):
+    """Moneda de un precio de lista: las listas argentinas mezclan pesos y dólares."""
+
+    ARS = "ARS", "$"
+    USD = "USD", "U$S"
+    EUR = "EUR", "€"
+
 # SIN_CHEQUEO_POR_FILA. El historial y los artículos sin revisar los escribe sólo la carga de
 # una lista (importaciones/carga.py), con ids de precios que leyó o creó en la misma
 # transacción: una clave foránea de la base no agregaría nada y costaría un chequeo por fila
@@ -22,12 +30,15 @@ class PrecioDeLista(models.Model):
     proveedor = models.ForeignKey(
         Proveedor, on_delete=models.CASCADE, related_name="precios", db_index=False
     )
-    # Tal como lo escribe el proveedor (conserva ceros a la izquierda).
-    codigo = models.CharField(max_length=64)
-    # Clave de comparación: un código numérico sin ceros a la izquierda ("0037" == "37").
+    # Tal como lo escribe el proveedor (conserva ceros a la izquierda). Vacío en un artículo
+    # que la lista trae sin código: entonces lo identifica su descripción (ver codigo_clave).
+    codigo = models.CharField(max_length=64, blank=True)
+    # Clave de comparación: un código numérico sin ceros a la izquierda ("0037" == "37"); sin
+    # código, "desc:" y el hash de la descripción normalizada (la misma el mes que viene).
     codigo_clave = models.CharField(max_length=64)
     descripcion = models.CharField(max_length=500, blank=True)
     precio = models.DecimalField(max_digits=18, decimal_places=6)
+    moneda = models.CharField(max_length=3, choices=Moneda.choices, default=Moneda.ARS)
     iva = models.DecimalField(max_digits=6, decimal_places=4, default=IVA_POR_DEFECTO)
     bulto = models.PositiveIntegerField(default=1)
     stock = models.IntegerField(null=True, blank=True)
@@ -60,7 +71,11 @@ class PrecioDeLista(models.Model):
 
     @property
     def codigo_completo(self) -> str:
-        return f"{self.codigo}/{self.proveedor.abreviatura}"
+        return f"{self.codigo or 'sin código'}/{self.proveedor.abreviatura}"
+
+    @property
+    def simbolo_moneda(self) -> str:
+        return Moneda(self.moneda).label
 
     def precios_de_venta(self, dividir: bool = False) -> dict[str, Decimal]:
         return calcular_precios_de_venta(self, self.proveedor, dividir=dividir)
