@@ -11,8 +11,12 @@ COLUMNAS_CSV = (
     "codigo_clave",
     "descripcion",
     "precio",
+    "moneda",
     "bulto",
     "iva",
     "codigo_barras",
     "marca",
+    # "" o lo que el informe tiene que mostrar de la fila (sin_codigo, reparada) y su detalle.
+    "observacion",
+    "detalle",
 )

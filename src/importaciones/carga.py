@@ -2,10 +2,12 @@
 
 El CSV se copia a una tabla temporal (COPY en PostgreSQL, un solo
 executemany en SQLite) y desde ahí un puñado de sentencias SQL hacen todo:
-quitar códigos repetidos (gana la última fila), comparar con los precios
-existentes (nuevos, cambiados, sospechosos, saltos de escala, faltantes),
-upsert de PrecioDeLista, historial de precios y entidades relacionadas. El
-mismo SQL corre en los dos motores.
+quitar códigos repetidos (gana la primera fila, la que una persona ve primero
+leyendo la lista), comparar con los precios existentes (nuevos, cambiados,
+sospechosos, saltos de escala, faltantes), upsert de PrecioDeLista, historial
+de precios, entidades relacionadas y las filas que el informe tiene que
+mostrar (repetidas, sin código, reparadas, faltantes). El mismo SQL corre en
+los dos motores.
 """
 
 import csv
@@ -26,6 +28,8 @@ from precios.models import (
 )
 
 from .campos import COLUMNAS_CSV
+from .models import FilaObservada
+from .normalizacion import descripcion_normalizada
 
 TABLA_CRUDA = "tarifario_carga_cruda"
 TABLA_CARGA = "tarifario_carga"
@@ -40,6 +44,8 @@ SALTOS_DE_ESCALA = (1000, 100, 10, Decimal("0.1"), Decimal("0.01"), Decimal("0.0
 # Un cambio de más de ±50 % se marca como sospechoso en el informe.
 VARIACION_SOSPECHOSA = Decimal("0.5")
 MUESTRA_FALTANTES = 200
+# De a cuántas se guardan las filas repetidas (se comparan sus descripciones en Python).
+BLOQUE_REPETIDAS = 5000
 
 
 class SaltoDeEscala(Exception):
@@ -81,13 +87,34 @@ def _tablas() -> dict[str, str]:
         "articulo": Articulo._meta.db_table,
         "vinculo": ArticuloProveedor._meta.db_table,
         "sin_revisar": ArticuloSinRevisar._meta.db_table,
+        "observada": FilaObservada._meta.db_table,
     }
 
 
-COLUMNAS_COMPARADAS = ("precio", "descripcion", "codigo", "bulto", "iva", "codigo_barras", "marca")
+COLUMNAS_COMPARADAS = (
+    "precio",
+    "moneda",
+    "descripcion",
+    "codigo",
+    "bulto",
+    "iva",
+    "codigo_barras",
+    "marca",
+)
 # Columnas que, si cambian, cuentan como "actualizado".
 _CAMBIO = " OR ".join(f"p.{columna} <> c.{columna}" for columna in COLUMNAS_COMPARADAS)
-_COLUMNAS_PRECIO = ("codigo", "descripcion", "precio", "iva", "bulto", "marca", "codigo_barras")
+_COLUMNAS_PRECIO = (
+    "codigo",
+    "descripcion",
+    "precio",
+    "moneda",
+    "iva",
+    "bulto",
+    "marca",
+    "codigo_barras",
+)
+# Un precio que cambió de moneda no se compara con el anterior (U$S 10 → $ 10.500 no es ×1000).
+_COMPARABLE = "anterior > 0 AND moneda_anterior = moneda"
 
 
 def cargar_precios(
@@ -111,7 +138,8 @@ def cargar_precios(
         cursor.execute(
             f"CREATE TEMP TABLE {t['cruda']} (fila integer, codigo varchar(64), "
             "codigo_clave varchar(64), descripcion varchar(500), precio numeric(18, 6), "
-            "bulto integer, iva numeric(6, 4), codigo_barras varchar(32), marca varchar(120))"
+            "moneda varchar(3), bulto integer, iva numeric(6, 4), codigo_barras varchar(32), "
+            "marca varchar(120), observacion varchar(12), detalle varchar(300))"
         )
         _copiar_a_tabla_temporal(cursor, csv_normalizado)
         if connection.vendor == "postgresql":
@@ -122,7 +150,7 @@ def cargar_precios(
             cursor.execute(f"SET LOCAL work_mem = '{MEMORIA_DE_TRABAJO_PG}'")
             cursor.execute(f"ANALYZE {t['cruda']}")
 
-        # Una sola pasada arma la tabla de trabajo: gana la última fila de cada código, se
+        # Una sola pasada arma la tabla de trabajo: gana la primera fila de cada código, se
         # cruza una vez con los precios existentes (id, precio anterior, si algo cambia) y
         # los nuevos reciben ya su id. Todo lo que sigue cruza por id, sin volver a buscar
         # por código, y sin el chequeo de clave foránea que haría la base fila por fila.
@@ -130,16 +158,20 @@ def cargar_precios(
             f"CREATE TEMP TABLE {t['carga']} AS "
             # El CAST le da tipo a la columna: en SQLite, sin tipo, no se usa su índice.
             f"SELECT c.*, CAST(COALESCE(p.id, {_id_nuevo(cursor, t)}) AS bigint) AS precio_id, "
-            f"p.id IS NOT NULL AS existia, p.precio AS anterior, ({_CAMBIO}) AS cambia, "
-            "p.hoja <> %s AS otra_hoja "
+            "p.id IS NOT NULL AS existia, p.precio AS anterior, p.moneda AS moneda_anterior, "
+            f"({_CAMBIO}) AS cambia, p.hoja <> %s AS otra_hoja "
             "FROM (SELECT *, ROW_NUMBER() OVER "
-            f"(PARTITION BY codigo_clave ORDER BY fila DESC) AS orden FROM {t['cruda']}) c "
+            f"(PARTITION BY codigo_clave ORDER BY fila) AS orden FROM {t['cruda']}) c "
             f"LEFT JOIN {t['precio']} p ON p.proveedor_id = %s AND p.codigo_clave = c.codigo_clave "
             "WHERE c.orden = 1",
             [hoja, proveedor_id],
         )
         cursor.execute(f"SELECT COUNT(*) FROM {t['cruda']}")
         (leidas,) = cursor.fetchone()
+        cursor.execute(f"SELECT COUNT(*) FROM {t['carga']}")
+        (filas,) = cursor.fetchone()
+        if archivo_id is not None and leidas > filas:
+            _guardar_repetidas(cursor, t, archivo_id)
         cursor.execute(f"DROP TABLE {t['cruda']}")
         # "Lo que falta" cruza por id: sin índice, en SQLite es cuadrático.
         cursor.execute(f"CREATE INDEX {t['carga']}_precio ON {t['carga']} (precio_id)")
@@ -149,7 +181,7 @@ def cargar_precios(
             "SELECT COUNT(*), "
             "COALESCE(SUM(CASE WHEN existia THEN 0 ELSE 1 END), 0), "
             "COALESCE(SUM(CASE WHEN cambia THEN 1 ELSE 0 END), 0), "
-            "COALESCE(SUM(CASE WHEN anterior > 0 AND anterior <> precio AND "
+            f"COALESCE(SUM(CASE WHEN {_COMPARABLE} AND anterior <> precio AND "
             "(precio > anterior * %s OR precio < anterior * %s) THEN 1 ELSE 0 END), 0) "
             f"FROM {t['carga']}",
             [1 + VARIACION_SOSPECHOSA, 1 - VARIACION_SOSPECHOSA],
@@ -172,6 +204,8 @@ def cargar_precios(
                 [proveedor_id, hoja],
             )
             faltantes_muestra = [codigo for (codigo,) in cursor.fetchall()]
+        if archivo_id is not None:
+            _guardar_observadas(cursor, t, archivo_id, faltan, [proveedor_id, hoja])
 
         asignaciones = ", ".join(f"{columna} = c.{columna}" for columna in _COLUMNAS_PRECIO)
         cursor.execute(
@@ -236,7 +270,7 @@ def _verificar_escala(cursor, t: dict[str, str]) -> None:
         for _factor in SALTOS_DE_ESCALA
     )
     margen = [v for f in SALTOS_DE_ESCALA for v in (f * Decimal("0.8"), f * Decimal("1.25"))]
-    cursor.execute(f"SELECT COUNT(*), {sumas} FROM {t['carga']} WHERE anterior > 0", margen)
+    cursor.execute(f"SELECT COUNT(*), {sumas} FROM {t['carga']} WHERE {_COMPARABLE}", margen)
     comparados, *por_factor = cursor.fetchone()
     if comparados < 5:
         return
@@ -251,7 +285,8 @@ def _copiar_a_tabla_temporal(cursor, csv_normalizado: IO[bytes]) -> None:
         # En CSV un campo vacío sería NULL: los textos vacíos quedan como '' (igual que en SQLite).
         sql = (
             f"COPY {TABLA_CRUDA} ({columnas}) FROM STDIN WITH (FORMAT csv, HEADER true, "
-            "FORCE_NOT_NULL (codigo, codigo_clave, descripcion, codigo_barras, marca))"
+            "FORCE_NOT_NULL (codigo, codigo_clave, descripcion, moneda, codigo_barras, marca, "
+            "observacion, detalle))"
         )
         with cursor.cursor.copy(sql) as copia:
             while bloque := csv_normalizado.read(BLOQUE_COPY):
@@ -271,6 +306,77 @@ def _copiar_a_tabla_temporal(cursor, csv_normalizado: IO[bytes]) -> None:
             )
     finally:
         texto.detach()
+
+
+_COLUMNAS_OBSERVADA = (
+    "archivo_id, tipo, fila, codigo, descripcion, precio, moneda, precio_lista_id, detalle"
+)
+
+
+def _guardar_repetidas(cursor, t: dict[str, str], archivo_id: int) -> None:
+    """Cada fila con un código que ya vino más arriba, con la fila que quedó.
+
+    Las descripciones se comparan en Python (sin mayúsculas ni acentos, que SQLite no sabe
+    quitar): si difieren, el mismo código nombra otro artículo y el informe lo dice.
+    """
+    # La tabla de trabajo tiene una fila por código (la primera): el cruce busca por código.
+    cursor.execute(f"CREATE INDEX {t['carga']}_clave ON {t['carga']} (codigo_clave)")
+    cursor.execute(
+        "SELECT r.fila, r.codigo, r.descripcion, r.precio, r.moneda, c.precio_id, c.fila, "
+        f"c.descripcion FROM {t['cruda']} r JOIN {t['carga']} c "
+        "ON c.codigo_clave = r.codigo_clave AND c.fila <> r.fila ORDER BY r.fila"
+    )
+    while bloque := cursor.fetchmany(BLOQUE_REPETIDAS):
+        FilaObservada.objects.bulk_create(_repetida(archivo_id, *fila) for fila in bloque)
+
+
+def _repetida(
+    archivo_id: int,
+    fila: int,
+    codigo: str,
+    descripcion: str,
+    precio: Decimal,
+    moneda: str,
+    precio_id: int,
+    fila_que_queda: int,
+    descripcion_que_queda: str,
+) -> FilaObservada:
+    if descripcion_normalizada(descripcion) == descripcion_normalizada(descripcion_que_queda):
+        detalle = f"queda la fila {fila_que_queda}"
+    else:
+        detalle = (
+            f"mismo código, otro artículo: queda la fila {fila_que_queda} "
+            f"(«{descripcion_que_queda}»)"
+        )
+    return FilaObservada(
+        archivo_id=archivo_id,
+        tipo=FilaObservada.Tipo.REPETIDA,
+        fila=fila,
+        codigo=codigo,
+        descripcion=descripcion,
+        precio=precio,
+        moneda=moneda,
+        precio_lista_id=precio_id,
+        detalle=detalle[:300],
+    )
+
+
+def _guardar_observadas(
+    cursor, t: dict[str, str], archivo_id: int, faltan: str, parametros_faltan: list
+) -> None:
+    """Las filas sin código, las reparadas y lo que ya no está, en dos sentencias."""
+    cursor.execute(
+        f"INSERT INTO {t['observada']} ({_COLUMNAS_OBSERVADA}) "
+        "SELECT %s, observacion, fila, codigo, descripcion, precio, moneda, precio_id, detalle "
+        f"FROM {t['carga']} WHERE observacion <> ''",
+        [archivo_id],
+    )
+    cursor.execute(
+        f"INSERT INTO {t['observada']} ({_COLUMNAS_OBSERVADA}) "
+        "SELECT %s, %s, NULL, p.codigo, p.descripcion, p.precio, p.moneda, p.id, '' "
+        f"{faltan}",
+        [archivo_id, FilaObservada.Tipo.FALTANTE, *parametros_faltan],
+    )
 
 
 def _sincronizar_relacionadas(cursor, t: dict[str, str], momento) -> None:

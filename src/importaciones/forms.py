@@ -99,6 +99,11 @@ class MapeoHojaForm(forms.Form):
 
     importar = forms.BooleanField(required=False)
     fila_encabezado = forms.IntegerField(min_value=1, label="Fila de encabezado")
+    sin_codigo = forms.BooleanField(
+        label="Sin columna de código",
+        required=False,
+        help_text="La lista no trae códigos: cada artículo se identifica por su descripción.",
+    )
 
     def __init__(self, *args, hoja: HojaPrevia, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -126,9 +131,17 @@ class MapeoHojaForm(forms.Form):
         datos = super().clean()
         if not datos.get("importar"):
             return datos
+        if datos.get("sin_codigo"):
+            # El código no se lee: que una columna elegida antes no quede "usada".
+            datos["codigo"] = ""
         for campo in CAMPOS_REQUERIDOS:
-            if not datos.get(campo):
-                self.add_error(campo, "Elegí la columna.")
+            if not datos.get(campo) and not (campo == "codigo" and datos.get("sin_codigo")):
+                self.add_error(
+                    campo,
+                    "Elegí la columna, o marcá «sin columna de código»."
+                    if campo == "codigo"
+                    else "Elegí la columna.",
+                )
         elegidas = [datos[c] for c in CAMPOS if datos.get(c)]
         if len(elegidas) != len(set(elegidas)):
             raise forms.ValidationError("Cada columna puede usarse para un solo dato.")
@@ -138,4 +151,5 @@ class MapeoHojaForm(forms.Form):
         return {
             "fila_encabezado": self.cleaned_data["fila_encabezado"],
             "columnas": {campo: self.cleaned_data.get(campo) or "" for campo in CAMPOS},
+            "sin_codigo": bool(self.cleaned_data.get("sin_codigo")),
         }

@@ -24,21 +24,9 @@ from itertools import chain, islice
 from typing import IO
 
 from .campos import COLUMNAS_CSV
-from .normalizacion import (
-    LARGO_MAXIMO_CODIGO,
-    ValorInvalido,
-    clave_codigo,
-    detectar_separador_decimal,
-    limpiar_texto,
-    normalizar_codigo,
-    normalizar_codigo_barras,
-    parsear_bulto,
-    parsear_iva,
-    parsear_precio,
-    texto_de_celda,
-)
-from .planillas import Celda, ErrorPlanilla, filas_estimadas, indice_columna, iterar_filas
-from .sugerencias import FiltroDeFilas
+from .interpretacion import REPARADA, Interprete
+from .normalizacion import ValorInvalido, texto_de_celda
+from .planillas import Celda, ErrorPlanilla, filas_estimadas, iterar_filas
 
 # Filas leídas antes de decidir la convención decimal de la columna de precio.
 FILAS_PARA_CONVENCION = 2000
@@ -49,12 +37,17 @@ FILAS_POR_AVANCE = 2000
 MAXIMO_DE_FILAS = 1_100_000
 
 Informar = Callable[[str, int], None]
+_CODIGO = COLUMNAS_CSV.index("codigo")
+_OBSERVACION = COLUMNAS_CSV.index("observacion")
 
 
 @dataclass
 class Lectura:
     leidas: int = 0
     validas: int = 0
+    # Filas válidas sin código (identificadas por descripción) y registros reparados.
+    por_descripcion: int = 0
+    reparadas: int = 0
     motivos: Counter = field(default_factory=Counter)
     separador_detectado: str | None = None
 
@@ -74,13 +67,8 @@ def normalizar_hoja(
     informar: Informar,
 ) -> Lectura:
     """Escribe el CSV normalizado (COLUMNAS_CSV) y el de descartes (fila, motivo, celdas)."""
-    columnas = {campo: indice_columna(letra) for campo, letra in mapeo["columnas"].items() if letra}
     fila_encabezado = int(mapeo["fila_encabezado"])
     lectura = Lectura()
-
-    def celda(fila: list[Celda], campo: str) -> Celda:
-        indice = columnas.get(campo)
-        return fila[indice] if indice is not None and indice < len(fila) else None
 
     if estimadas := filas_estimadas(origen, formato, hoja):
         # El total a mostrar son las filas de datos: sin el banner ni el encabezado.
@@ -96,47 +84,10 @@ def normalizar_hoja(
     if not encabezado:
         raise ErrorPlanilla(f"La hoja no llega a la fila de encabezado {fila_encabezado}.")
     primeras = list(islice(datos, FILAS_PARA_CONVENCION))
-    lectura.separador_detectado = detectar_separador_decimal(
-        celda(fila, "precio") for _, fila in primeras
+    interprete = Interprete(
+        encabezado, [fila for _, fila in primeras], mapeo, formato, separador_guardado
     )
-    # Si esta lista no lo deja claro, vale la convención de las anteriores del proveedor.
-    separador = lectura.separador_detectado or separador_guardado or None
-    filtro = FiltroDeFilas(
-        encabezado, columnas, [fila for _, fila in primeras], ancho_fijo=formato == "csv"
-    )
-
-    otras = [campo for campo in columnas if campo != "codigo"]
-
-    def normalizar_fila(numero: int, fila: list[Celda]) -> tuple:
-        """La fila del CSV normalizado, o ValorInvalido con el motivo del descarte."""
-        # El precio primero: si es un número la fila no puede ser de títulos, y el filtro
-        # se ahorra mirar celda por celda (era un tercio del tiempo del lector).
-        try:
-            precio = parsear_precio(celda(fila, "precio"), separador)
-        except ValorInvalido as error:
-            precio = error
-        if motivo := filtro.motivo(fila, con_numero=not isinstance(precio, ValorInvalido)):
-            raise ValorInvalido(motivo)
-        codigo = normalizar_codigo(celda(fila, "codigo"))
-        if not codigo:
-            raise ValorInvalido("sin código")
-        if len(codigo) > LARGO_MAXIMO_CODIGO:
-            raise ValorInvalido("código demasiado largo")
-        if all(celda(fila, campo) in (None, "") for campo in otras):
-            raise ValorInvalido("título de rubro o total (sólo texto en la columna de código)")
-        if isinstance(precio, ValorInvalido):
-            raise precio
-        return (
-            numero,
-            codigo,
-            clave_codigo(codigo),
-            limpiar_texto(celda(fila, "descripcion"), 500),
-            precio,
-            parsear_bulto(celda(fila, "bulto")) if "bulto" in columnas else 1,
-            parsear_iva(celda(fila, "iva")),
-            normalizar_codigo_barras(celda(fila, "codigo_barras")),
-            limpiar_texto(celda(fila, "marca"), 120),
-        )
+    lectura.separador_detectado = interprete.separador_detectado
 
     texto = io.TextIOWrapper(destino, encoding="utf-8", newline="")
     escritor = csv.writer(texto)
@@ -156,12 +107,17 @@ def normalizar_hoja(
                     "no parece una lista de precios.".replace(",", ".")
                 )
         try:
-            escritor.writerow(normalizar_fila(numero, fila))
+            normalizada = interprete.interpretar(numero, fila)
         except ValorInvalido as motivo:
             lectura.motivos[str(motivo)] += 1
             descartes.writerow([numero, str(motivo), *(texto_de_celda(c) for c in fila)])
             continue
+        escritor.writerow(normalizada)
         lectura.validas += 1
+        if not normalizada[_CODIGO]:
+            lectura.por_descripcion += 1
+        if normalizada[_OBSERVACION] == REPARADA:
+            lectura.reparadas += 1
     texto.flush()
     texto.detach()
     texto_descartes.flush()
@@ -202,6 +158,8 @@ def main(argumentos: list[str]) -> int:
         resultado = {
             "leidas": lectura.leidas,
             "validas": lectura.validas,
+            "por_descripcion": lectura.por_descripcion,
+            "reparadas": lectura.reparadas,
             "motivos": dict(lectura.motivos),
             "separador": lectura.separador_detectado,
         }

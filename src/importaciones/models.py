@@ -268,7 +268,10 @@ class FilaObservada(models.Model):
     # Sin clave foránea en la base, como el historial (precios.models, SIN_CHEQUEO_POR_FILA):
     # la carga escribe estas filas con el id de su archivo; el borrado en cascada es de Django.
     archivo = models.ForeignKey(
-        ArchivoPendiente, on_delete=models.CASCADE, related_name="observaciones", db_constraint=False
+        ArchivoPendiente,
+        on_delete=models.CASCADE,
+        related_name="observaciones",
+        db_constraint=False,
     )
     tipo = models.CharField(max_length=12, choices=Tipo.choices)
     # Número de fila de la planilla (vacío en un faltante: no vino en esta lista).

@@ -5,8 +5,10 @@ un texto es ambiguo (`1.234`, `1,234`) decide la convención de la columna, que
 se deduce de los valores que no son ambiguos.
 """
 
+import hashlib
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -19,9 +21,28 @@ PRECIO_MAXIMO = Decimal("999999999999")
 LARGO_MAXIMO_CODIGO = 64
 
 SIN_PRECIO = {"", "-", "--", "–", "—", "s/p", "sp", "n/a", "na", "consultar", "#n/a"}
-_SIMBOLOS = re.compile(r"(ars|\$|€|\s|\u00a0)", re.IGNORECASE)
-# Un precio en dólares no se lee como si fuera en pesos: se descarta con su motivo.
-_DOLARES = re.compile(r"(u\$s|us\$|usd|u\$d)", re.IGNORECASE)
+MONEDA_POR_DEFECTO = "ARS"
+# Cómo escriben la moneda los proveedores, en la celda del precio, en una columna de moneda o
+# en el título del precio ("Precio U$S"). Un "$" solo es peso: así lo escribe una lista
+# argentina. Agregar una forma nueva es agregar una palabra acá.
+MONEDAS = {
+    "USD": ("u$s", "us$", "u$d", "usd", "uss", "dolar", "dolares"),
+    "EUR": ("eur", "euro", "euros", "€"),
+    "ARS": ("$", "ars", "pesos", "$ar"),
+}
+_MONEDA_DE_PALABRA = {
+    palabra: moneda for moneda, palabras in MONEDAS.items() for palabra in palabras
+}
+# Marcas de moneda dentro de un precio escrito como texto ("U$S 12,50", "12,50 US$", "€ 3").
+_MARCA_DE_MONEDA = re.compile(r"u\$s|us\$|u\$d|usd|eur|€", re.IGNORECASE)
+# En el título de una columna de precio: "Precio U$S", "P. Lista USD", "Precio en dólares".
+_MONEDA_EN_TITULO = re.compile(
+    r"u\$s|us\$|u\$d|\busd\b|\bd[oó]lar(es)?\b|\beur(os?)?\b|€", re.IGNORECASE
+)
+_SIMBOLOS = re.compile(r"(u\$s|us\$|u\$d|usd|eur|ars|\$|€|\s|\u00a0)", re.IGNORECASE)
+# Un artículo sin código se identifica por su descripción: esta clave no choca con ningún
+# código (ninguno empieza así) y cabe en codigo_clave (5 + 40 caracteres).
+PREFIJO_CLAVE_DESCRIPCION = "desc:"
 _SOLO_DIGITOS = re.compile(r"^\d+$")
 _MILES_PUNTO = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$")
 _MILES_COMA = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -132,8 +153,6 @@ def parsear_numero(valor: Celda, separador_decimal: str | None = None) -> Decima
     texto = str(valor).strip()
     if texto.lower() in SIN_PRECIO:
         raise ValorInvalido("sin precio")
-    if _DOLARES.search(texto):
-        raise ValorInvalido("precio en dólares (U$S)")
     negativo = texto.startswith("-")
     texto = _limpiar_numero(texto.lstrip("-+"))
     if not texto:
@@ -196,6 +215,44 @@ def parsear_bulto(valor: Celda) -> int:
     encontrado = _ENTERO.search(str(valor))
     bulto = int(encontrado.group()) if encontrado else 1
     return bulto if 1 <= bulto <= 1_000_000 else 1
+
+
+def moneda_del_precio(valor: Celda) -> str | None:
+    """USD o EUR si el precio escrito como texto lo dice ("U$S 12,50"); None si no dice nada."""
+    if not isinstance(valor, str):
+        return None
+    encontrada = _MARCA_DE_MONEDA.search(valor)
+    return _MONEDA_DE_PALABRA[encontrada.group().lower()] if encontrada else None
+
+
+def moneda_de_palabra(texto: str) -> str | None:
+    """La moneda de una celda de una columna de moneda ("U$S", "$", "EUR"), o None."""
+    return _MONEDA_DE_PALABRA.get(_sin_acentos(texto).strip().lower())
+
+
+def moneda_del_titulo(titulo: str) -> str | None:
+    """La moneda que nombra el título de una columna de precio ("Precio U$S" → USD)."""
+    encontrada = _MONEDA_EN_TITULO.search(titulo)
+    if not encontrada:
+        return None
+    palabra = _sin_acentos(encontrada.group()).lower()
+    return "EUR" if palabra.startswith(("eur", "€")) else "USD"
+
+
+def _sin_acentos(texto: str) -> str:
+    descompuesto = unicodedata.normalize("NFKD", texto)
+    return "".join(c for c in descompuesto if not unicodedata.combining(c))
+
+
+def descripcion_normalizada(descripcion: str) -> str:
+    """Para comparar descripciones: sin espacios de más, sin mayúsculas y sin acentos."""
+    return " ".join(_sin_acentos(descripcion).casefold().split())
+
+
+def clave_por_descripcion(descripcion: str) -> str:
+    """La clave de un artículo sin código: la misma descripción da la misma clave cada mes."""
+    normalizada = descripcion_normalizada(descripcion).encode()
+    return PREFIJO_CLAVE_DESCRIPCION + hashlib.sha1(normalizada, usedforsecurity=False).hexdigest()
 
 
 def normalizar_codigo_barras(valor: Celda) -> str:

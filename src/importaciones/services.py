@@ -124,6 +124,11 @@ def vista_previa(subida: Subida) -> list[HojaPropuesta]:
                 for campo, letra in mapeo["columnas"].items()
                 if letra
             }
+            if mapeo["sin_codigo"]:
+                motivos["codigo"] = (
+                    "configuración guardada: la lista no trae códigos, cada artículo se "
+                    "identifica por su descripción"
+                )
             propuestas.append(HojaPropuesta(hoja, mapeo, motivos, "configuracion", True))
         else:
             sugerencia = sugerir_mapeo(hoja.filas)
@@ -346,6 +351,8 @@ def procesar_archivo(
             "filas_leidas": lectura.leidas,
             "filas_validas": lectura.validas,
             "filas_descartadas": lectura.descartadas,
+            "por_descripcion": lectura.por_descripcion,
+            "filas_reparadas": lectura.reparadas,
             "motivos_descarte": dict(lectura.motivos),
         }
         # Aplicar puede llevar minutos con millones de filas: el plazo arranca de nuevo acá,
@@ -613,6 +620,8 @@ def _leer_aislado(
     return Lectura(
         leidas=resultado["leidas"],
         validas=resultado["validas"],
+        por_descripcion=resultado["por_descripcion"],
+        reparadas=resultado["reparadas"],
         motivos=Counter(resultado["motivos"]),
         separador_detectado=resultado["separador"],
     )

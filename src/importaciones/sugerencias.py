@@ -18,8 +18,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .campos import CAMPOS, CAMPOS_REQUERIDOS
-from .normalizacion import ValorInvalido, normalizar_codigo, parsear_numero
-from .planillas import Celda, letra_columna
+from .normalizacion import ValorInvalido, moneda_de_palabra, normalizar_codigo, parsear_numero
+from .planillas import Celda, indice_columna, letra_columna
 
 FILAS_A_EXPLORAR = 40
 # Un encabezado partido ocupa a lo sumo 3 filas (FerriPlast: CANT / X / CJ).
@@ -202,7 +202,9 @@ NO_ES_MARCA = (
     "oferta",
     "iva",
 )
-MONEDAS_EXTRANJERAS = {"u$s", "us$", "usd", "u$d", "dolares", "dolar", "uss"}
+# Monedas de otros países que una columna de moneda puede traer y que no se guardan aparte:
+# son la moneda local de esa lista (una lista colombiana dice COP en cada fila).
+OTRAS_MONEDAS = {"cop", "clp", "uyu", "brl", "pyg", "mxn"}
 _EAN = re.compile(r"^\d{12,13}$")
 _PARECE_CODIGO = re.compile(r"^[\w./#-]{1,24}$")
 
@@ -261,18 +263,29 @@ class Sugerencia:
     fila_encabezado: int
     columnas: dict[str, str] = field(default_factory=dict)
     motivos: dict[str, str] = field(default_factory=dict)
+    # La lista no trae códigos: cada artículo se identifica por su descripción.
+    sin_codigo: bool = False
 
     @property
     def completa(self) -> bool:
-        return all(self.columnas.get(campo) for campo in CAMPOS_REQUERIDOS)
+        return all(
+            self.columnas.get(campo) or (campo == "codigo" and self.sin_codigo)
+            for campo in CAMPOS_REQUERIDOS
+        )
 
     def mapeo(self) -> dict:
-        return {"fila_encabezado": self.fila_encabezado, "columnas": dict(self.columnas)}
+        return {
+            "fila_encabezado": self.fila_encabezado,
+            "columnas": dict(self.columnas),
+            "sin_codigo": self.sin_codigo,
+        }
 
 
 # Forma de algo que parsear_numero podría aceptar: signo, moneda, dígitos y separadores.
 _FORMA_NUMERICA = re.compile(
-    r"^[\s$€+\-]*(?:u\$s|us\$|usd|ars)?[\s$€+\-]*\d[\d\s.,]*[\s$€]*$", re.I
+    r"^[\s$€+\-]*(?:u\$s|us\$|u\$d|usd|eur|ars)?[\s$€+\-]*\d[\d\s.,]*[\s$€]*"
+    r"(?:u\$s|us\$|u\$d|usd|eur|ars)?[\s$€]*$",
+    re.I,
 )
 
 
@@ -463,7 +476,7 @@ def sugerir_mapeo(filas: list[list[Celda]]) -> Sugerencia:
         _explicar_precio(sugerencia, textos, encabezado, titulos["precio"])
 
     _sugerir_por_datos(sugerencia, columnas, encabezado, usadas)
-    _explicar_faltantes(sugerencia, encabezado)
+    _explicar_faltantes(sugerencia, columnas)
     return sugerencia
 
 
@@ -602,12 +615,49 @@ def _sugerir_por_datos(
                 break
 
 
-def _explicar_faltantes(sugerencia: Sugerencia, encabezado: list[str]) -> None:
-    if "codigo" not in sugerencia.columnas:
+def _descripciones_identifican(sugerencia: Sugerencia, columnas: _Columnas) -> bool:
+    """¿Cada artículo se puede reconocer por su descripción? Casi todas distintas y con palabras.
+
+    Una planilla armada para la vista (matrices de graduaciones, "1.56", "+8,00 a -12,00"
+    repetidos en cada bloque) no tiene descripciones que identifiquen: ahí decide una persona.
+    """
+    indice_descripcion = indice_columna(sugerencia.columnas["descripcion"])
+    indice_precio = indice_columna(sugerencia.columnas["precio"])
+    descripciones = [
+        normalizar_encabezado(fila[indice_descripcion])
+        for fila in columnas.llenas
+        if max(indice_descripcion, indice_precio) < len(fila)
+        and _es_numero(fila[indice_precio])
+        and not _vacia(fila[indice_descripcion])
+    ]
+    if len(descripciones) < 3:
+        return False
+    con_palabras = sum(sum(ch.isalpha() for ch in d) >= 3 for d in descripciones)
+    return (
+        len(set(descripciones)) >= 0.8 * len(descripciones)
+        and con_palabras >= 0.9 * len(descripciones)
+    )
+
+
+def _explicar_faltantes(sugerencia: Sugerencia, columnas: _Columnas) -> None:
+    completa_sin_codigo = {"descripcion", "precio"} <= set(sugerencia.columnas)
+    if (
+        "codigo" not in sugerencia.columnas
+        and completa_sin_codigo
+        and _descripciones_identifican(sugerencia, columnas)
+    ):
+        # Vinotecas, ópticas y distribuidores chicos mandan sólo descripción y precio.
+        sugerencia.sin_codigo = True
         sugerencia.motivos["codigo"] = (
-            "No se encontró una columna de código del proveedor. Cada precio se guarda por "
-            "código: elegí la columna que identifica cada artículo; si la lista no trae "
-            "códigos, no se puede importar tal cual."
+            "La lista no trae una columna de código: cada artículo se identifica por su "
+            "descripción (sin mayúsculas, acentos ni espacios de más), así la lista del mes "
+            "que viene actualiza los mismos artículos. Si hay una columna de código, elegila."
+        )
+    elif "codigo" not in sugerencia.columnas:
+        sugerencia.motivos["codigo"] = (
+            "No se encontró una columna de código: elegí la columna que identifica cada "
+            "artículo, o marcá «sin columna de código» si la lista no los trae (cada artículo "
+            "se identificará por su descripción)."
         )
     if "precio" not in sugerencia.columnas:
         sugerencia.motivos["precio"] = (
@@ -632,8 +682,7 @@ class FiltroDeFilas:
       sin ningún dígito es un título, un total, una nota ("Mínimo de compra:") o
       una fila de otro formato pegada debajo (la lista vieja de FerriPlast, con
       "UNIDAD" o "ROLLO" donde iba el código).
-    - Una columna de moneda por fila: las filas en dólares no se mezclan con pesos.
-    - CSV con más campos que el resto (una coma sin comillas corrió las columnas).
+    - Una columna de moneda por fila: dice en qué moneda está el precio de cada fila.
     """
 
     def __init__(
@@ -641,11 +690,11 @@ class FiltroDeFilas:
         encabezado: list[Celda],
         columnas: dict[str, int],
         primeras: list[list[Celda]],
-        ancho_fijo: bool = False,
     ) -> None:
         # Las filas que completan un encabezado partido ("ARTÍ-" / "CULO") son encabezado.
         textos, alto = encabezado_combinado([list(encabezado), *primeras[:2]], 1)
         self.continuacion = alto - 1
+        self.titulos = textos
         self.encabezado = [normalizar_encabezado(c) for c in textos]
         self.columnas = columnas
         self.en_otra_tabla = False
@@ -675,8 +724,6 @@ class FiltroDeFilas:
             i for i in range(ancho) if all(i >= len(f) or _vacia(f[i]) for f in articulos)
         }
         self.columna_moneda = self._columna_moneda(primeras)
-        anchos = Counter(len(fila) for fila in primeras if any(not _vacia(c) for c in fila))
-        self.ancho_normal = anchos.most_common(1)[0][0] if ancho_fijo and anchos else None
 
     def _columna_moneda(self, primeras: list[list[Celda]]) -> int | None:
         conteo: Counter[int] = Counter()
@@ -695,12 +742,6 @@ class FiltroDeFilas:
         if self.continuacion:
             self.continuacion -= 1
             return "encabezado (continuación)"
-        if self.ancho_normal is not None and len(fila) > max(
-            self.ancho_normal, len(self.encabezado)
-        ):
-            return (
-                "fila con más campos que el encabezado (una coma sin comillas corre las columnas)"
-            )
         if not con_numero and _es_fila_de_titulos(fila) and self._parece_encabezado(fila):
             if self._mismo_formato(fila):
                 self.en_otra_tabla = False
@@ -709,10 +750,6 @@ class FiltroDeFilas:
             return "tabla con otro formato (otros títulos de columna)"
         if self.en_otra_tabla:
             return "tabla con otro formato (otros títulos de columna)"
-        if self.columna_moneda is not None and self.columna_moneda < len(fila):
-            moneda = fila[self.columna_moneda]
-            if isinstance(moneda, str) and moneda.strip().lower() in MONEDAS_EXTRANJERAS:
-                return "precio en dólares (U$S)"
         indice = self.columnas.get("codigo")
         if self.codigos_numericos and indice is not None and indice < len(fila):
             codigo = normalizar_codigo(fila[indice])
@@ -729,6 +766,13 @@ class FiltroDeFilas:
             ):
                 return "código sin números (título, total, nota o fila de otro formato)"
         return None
+
+    def moneda(self, fila: list[Celda]) -> str | None:
+        """La moneda de la fila según la columna de moneda de la lista, si tiene una."""
+        if self.columna_moneda is None or self.columna_moneda >= len(fila):
+            return None
+        valor = fila[self.columna_moneda]
+        return moneda_de_palabra(valor) if isinstance(valor, str) else None
 
     def _celda(self, fila: list[Celda], campo: str) -> str:
         indice = self.columnas.get(campo)
@@ -763,5 +807,4 @@ class FiltroDeFilas:
 
 
 def _es_moneda(texto: str) -> bool:
-    normalizado = texto.strip().lower()
-    return normalizado in {"$", "ars", "cop", "eur", "€"} | MONEDAS_EXTRANJERAS
+    return bool(moneda_de_palabra(texto)) or texto.strip().lower() in OTRAS_MONEDAS

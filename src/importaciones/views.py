@@ -63,6 +63,7 @@ def mapeo(request: HttpRequest, subida_id: int) -> HttpResponse:
         inicial = {
             "importar": propuesta.completa,
             "fila_encabezado": propuesta.mapeo["fila_encabezado"],
+            "sin_codigo": propuesta.mapeo.get("sin_codigo", False),
             **propuesta.mapeo["columnas"],
         }
         formularios.append(

@@ -6,13 +6,27 @@ from .models import Articulo, ArticuloProveedor, ArticuloSinRevisar, PrecioDeLis
 
 @admin.register(PrecioDeLista)
 class PrecioDeListaAdmin(admin.ModelAdmin):
-    list_display = ["codigo", "descripcion", "proveedor", "precio", "marca", "actualizado_en"]
-    list_filter = ["proveedor"]
+    list_display = [
+        "codigo_o_sin_codigo",
+        "descripcion",
+        "proveedor",
+        "precio",
+        "moneda",
+        "marca",
+        "actualizado_en",
+    ]
+    # Moneda por sus opciones (Moneda): el filtro no consulta la tabla para armarse.
+    list_filter = ["proveedor", "moneda"]
     # La búsqueda es la del mostrador (get_search_results); esto sólo muestra el cuadro.
     search_fields = ["codigo", "descripcion", "marca", "codigo_barras"]
     search_help_text = "Como en el mostrador: código, palabras de la descripción, marca o EAN."
     # Con 1M de precios no se cuenta la tabla entera en cada página.
     show_full_result_count = False
+
+    @admin.display(description="código", ordering="codigo")
+    def codigo_o_sin_codigo(self, precio: PrecioDeLista) -> str:
+        # Con el código vacío el enlace a la ficha quedaba sin texto en el que hacer clic.
+        return precio.codigo or "sin código"
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():

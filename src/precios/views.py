@@ -4,7 +4,19 @@ from django.shortcuts import get_object_or_404, render
 from proveedores.models import Proveedor
 
 from .busqueda import PaginadorAcotado, buscar_precios
-from .models import PrecioDeLista
+from .models import Moneda, PrecioDeLista
+
+# Los precios se guardan y se muestran en la moneda de la lista: todavía no se convierten a
+# pesos, y los de venta (calcular_precios_de_venta) salen en la misma moneda. La página lo
+# avisa junto a cada precio que no está en pesos.
+NOMBRE_DE_MONEDA = {Moneda.USD: "dólares", Moneda.EUR: "euros"}
+
+
+def aviso_sin_convertir(moneda: str) -> str:
+    """Vacío para un precio en pesos; si no, p. ej. "en dólares: sin convertir a pesos"."""
+    if moneda == Moneda.ARS:
+        return ""
+    return f"en {NOMBRE_DE_MONEDA.get(moneda, moneda)}: sin convertir a pesos"
 
 
 def _id_de_proveedor(valor: str) -> int | None:
@@ -26,6 +38,7 @@ def buscar(request: HttpRequest) -> HttpResponse:
     pagina = PaginadorAcotado(precios, 25).get_page(request.GET.get("pagina"))
     for precio in pagina:
         precio.venta = precio.precios_de_venta()
+        precio.aviso_moneda = aviso_sin_convertir(precio.moneda)
     return render(
         request,
         "precios/buscar.html",
@@ -42,7 +55,7 @@ ANCHO_GRAFICO, ALTO_GRAFICO = 600, 120
 
 
 def puntos_del_grafico(precio: PrecioDeLista, cambios: list) -> str:
-    """La evolución del precio como puntos de una polilínea SVG (x en el tiempo, y en $)."""
+    """La evolución del precio como puntos de una polilínea SVG (x en el tiempo, y el precio)."""
     serie = [(precio.creado_en, cambios[0].precio_anterior if cambios else precio.precio)]
     serie += [(cambio.fecha, cambio.precio_nuevo) for cambio in cambios]
     if len(serie) < 2:
@@ -68,6 +81,7 @@ def detalle(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "precio": precio,
             "venta": precio.precios_de_venta(),
+            "aviso_moneda": aviso_sin_convertir(precio.moneda),
             "cambios": list(reversed(cambios)),
             "puntos": puntos_del_grafico(precio, cambios),
             "ancho": ANCHO_GRAFICO,

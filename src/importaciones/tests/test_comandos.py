@@ -88,10 +88,64 @@ def test_exportar_precios_csv_ordenado_con_punto_decimal(planillas, proveedor):
     correr("importar_lista", str(planillas["xlsx"]({"L": filas})), "--proveedor", "TOR", "--ahora")
     filas_csv = list(csv.reader(io.StringIO(correr("exportar_precios", "--proveedor", "tor"))))
     assert filas_csv == [
-        ["codigo", "descripcion", "marca", "precio", "bulto", "iva", "codigo_barras"],
-        ["0037", "Mecha", "Y", "0.55145", "1", "0.21", ""],
-        ["A1", "Pinza", "", "10.00", "1", "0.21", "7791234567897"],
-        ["B2", "Llave", "X", "1234.50", "1", "0.21", ""],
+        ["codigo", "descripcion", "marca", "precio", "moneda", "bulto", "iva", "codigo_barras"],
+        ["0037", "Mecha", "Y", "0.55145", "ARS", "1", "0.21", ""],
+        ["A1", "Pinza", "", "10.00", "ARS", "1", "0.21", "7791234567897"],
+        ["B2", "Llave", "X", "1234.50", "ARS", "1", "0.21", ""],
+    ]
+
+
+@pytest.fixture
+def precios_en_dos_monedas(proveedor) -> None:
+    PrecioDeLista.objects.create(
+        proveedor=proveedor,
+        codigo="D1",
+        codigo_clave="D1",
+        descripcion="Amoladora importada",
+        precio=Decimal("12.5"),
+        moneda="USD",
+    )
+    PrecioDeLista.objects.create(
+        proveedor=proveedor,
+        codigo="P1",
+        codigo_clave="P1",
+        descripcion="Tarugo 8",
+        precio=Decimal("1045"),
+    )
+    # Sin código: sale con el código vacío y en su moneda.
+    PrecioDeLista.objects.create(
+        proveedor=proveedor,
+        codigo="",
+        codigo_clave="desc:3f2a",
+        descripcion="Disco de corte",
+        precio=Decimal("3"),
+        moneda="EUR",
+    )
+
+
+def test_exportar_precios_csv_con_la_moneda_despues_del_precio(precios_en_dos_monedas):
+    filas = list(csv.reader(io.StringIO(correr("exportar_precios", "--proveedor", "TOR"))))
+    assert filas[0][3:5] == ["precio", "moneda"]
+    assert [fila[:5] for fila in filas[1:]] == [
+        ["", "Disco de corte", "", "3.00", "EUR"],
+        ["D1", "Amoladora importada", "", "12.50", "USD"],
+        ["P1", "Tarugo 8", "", "1045.00", "ARS"],
+    ]
+
+
+def test_exportar_precios_xlsx_con_la_moneda_despues_del_precio(precios_en_dos_monedas, tmp_path):
+    import python_calamine
+
+    destino = tmp_path / "precios.xlsx"
+    correr("exportar_precios", "--proveedor", "TOR", "--formato", "xlsx", "--salida", str(destino))
+    filas = (
+        python_calamine.CalamineWorkbook.from_path(str(destino)).get_sheet_by_index(0).to_python()
+    )
+    assert filas[0][3:5] == ["precio", "moneda"]
+    assert [fila[:5] for fila in filas[1:]] == [
+        ["", "Disco de corte", "", 3.0, "EUR"],
+        ["D1", "Amoladora importada", "", 12.5, "USD"],
+        ["P1", "Tarugo 8", "", 1045.0, "ARS"],
     ]
 
 

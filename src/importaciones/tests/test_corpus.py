@@ -130,8 +130,9 @@ CASOS = {
             3: ("140106", "3051.9880000000003"),
             4: ("127024", "222.543"),
             5: ("180012", "13737.996000000001"),
+            6: ("", "1.663"),  # sin COD. PROV: se identifica por su descripción
         },
-        [6, 707],  # sin COD. PROV; fila fantasma
+        [707],  # fila fantasma
     ),
     # Precio: G «Precio» (mínimo/máximo/sugerido valen 0). El registro 4 está roto por una
     # coma sin comillas: se descarta con su motivo en vez de leer el precio corrido.
@@ -154,8 +155,13 @@ CASOS = {
         "CSV",
         1,
         "D",
-        {3: ("10085087", "5000.156"), 4: ("10084067", "4583.268"), 6: ("92-0151", "23452.695")},
-        [2, 5],  # fila fantasma; sin COD. PROV
+        {
+            3: ("10085087", "5000.156"),
+            4: ("10084067", "4583.268"),
+            5: ("", "7500.185"),  # sin COD. PROV: se identifica por su descripción
+            6: ("92-0151", "23452.695"),
+        },
+        [2],  # fila fantasma
     ),
     "ar_danirox_electricidad_publico_2024-08-02_pandas.ods": (
         "Publico",
@@ -170,12 +176,37 @@ CASOS = {
     ),
 }
 
-# Listas sin columna de código: la sugerencia queda incompleta y lo explica.
-SIN_CODIGO = {
-    "ar_vinoteca_montes_articulos_04_2026_xlsx_disfrazado.xls": "Hoja1",
-    "ar_forjarc_optica_lista_plana.csv": "CSV",
-    "ar_forjarc_optica_lista_resumida_gsheets.csv": "CSV",
+# Listas sin columna de código: se importan identificando cada artículo por su descripción.
+# archivo: (hoja, {fila: (descripción, precio)} de FUENTES.md, filas que no deben importarse)
+POR_DESCRIPCION = {
+    "ar_vinoteca_montes_articulos_04_2026_xlsx_disfrazado.xls": (
+        "Hoja1",
+        {
+            4: ("ACEITE DE OLIVA CORTIJO X 1LT", "23500"),
+            5: ("ACEITE DE OLIVA CORTIJO X 250", "8000"),
+            8: ("BOTANICOS SECOS GRANDES", "9300"),
+        },
+        [],
+    ),
+    "ar_forjarc_optica_lista_plana.csv": (
+        "CSV",
+        {
+            2: (
+                "[Lentes de Stock] Organico Blue Light Cut c/ Antirreflex (Índice: 1.56, Tipo: "
+                "Stock, Graduación: Esf +/- 6.00 // Esf/Cil +6.00 / -2.00 // -6.00 / +2.00)",
+                "7249",
+            ),
+            3: (
+                "[Lentes de Stock] Organico Blue Light Cut c/ Antirreflex (Índice: 1.56, Tipo: "
+                "Rango Extendido, Graduación: Esf/Cil +4.00 / -4.00 // -4.00 / -4.00)",
+                "15783",
+            ),
+        },
+        [82, 83],  # "PASE DE CRISTALES …": precio "-"
+    ),
 }
+# Una planilla armada para la vista (matrices, sin columnas fijas): decide una persona.
+LAYOUT_VISUAL = "ar_forjarc_optica_lista_resumida_gsheets.csv"
 
 
 def _filas_normalizadas(ruta: str) -> dict[int, tuple[str, Decimal]]:
@@ -231,12 +262,37 @@ def test_ferriplast_explica_que_eligio_el_precio_actual_y_corta_la_lista_vieja()
     ]
 
 
-@pytest.mark.parametrize("nombre", SIN_CODIGO)
-def test_lista_sin_codigos_pide_elegir_y_lo_explica(nombre):
+@pytest.mark.parametrize("nombre", POR_DESCRIPCION)
+def test_lista_sin_codigos_se_importa_por_descripcion(nombre):
+    hoja, esperados, descartadas = POR_DESCRIPCION[nombre]
     proveedor = Proveedor.objects.create(nombre="Real", abreviatura="REAL")
     with corpus(nombre).open("rb") as contenido:
-        _subida, propuestas = services.subir_planilla(proveedor, File(contenido), nombre)
-    propuesta = next(p for p in propuestas if p.hoja.nombre == SIN_CODIGO[nombre])
-    assert not propuesta.completa
-    assert not propuesta.mapeo["columnas"].get("codigo")
+        subida, propuestas = services.subir_planilla(proveedor, File(contenido), nombre)
+    propuesta = next(p for p in propuestas if p.hoja.nombre == hoja)
+    assert propuesta.completa and propuesta.mapeo["sin_codigo"], propuesta.motivos
+    assert "se identifica por su descripción" in propuesta.motivos["codigo"]
+
+    (archivo,) = services.confirmar_importacion(subida, {hoja: propuesta.mapeo}, encolar=False)
+    services.procesar_pendientes()
+    archivo.refresh_from_db()
+    assert archivo.estado == "procesado", archivo.mensaje_error
+    assert archivo.por_descripcion == archivo.filas_validas
+    with default_storage.open(archivo.ruta_csv, "rb") as normalizado:
+        lector = csv.DictReader(io.TextIOWrapper(normalizado, encoding="utf-8"))
+        filas = {
+            int(f["fila"]): (f["codigo"], f["descripcion"], Decimal(f["precio"])) for f in lector
+        }
+    for fila, (descripcion, precio) in esperados.items():
+        assert filas.get(fila) == ("", descripcion, Decimal(precio).quantize(SEIS_DECIMALES)), fila
+    for fila in descartadas:
+        assert fila not in filas, fila
+    # La configuración recuerda que la lista no trae códigos.
+    assert proveedor.configuraciones.get().sin_codigo
+
+
+def test_lista_armada_para_la_vista_pide_elegir_y_lo_explica():
+    proveedor = Proveedor.objects.create(nombre="Real", abreviatura="REAL")
+    with corpus(LAYOUT_VISUAL).open("rb") as contenido:
+        _subida, (propuesta,) = services.subir_planilla(proveedor, File(contenido), LAYOUT_VISUAL)
+    assert not propuesta.completa and not propuesta.mapeo["sin_codigo"]
     assert "No se encontró una columna de código" in propuesta.motivos["codigo"]

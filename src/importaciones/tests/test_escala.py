@@ -81,6 +81,7 @@ MAPEO = {
         "bulto": "F",
         "codigo_barras": "G",
     },
+    "sin_codigo": False,
 }
 MARCAS = ("FIXER", "Stanley", "", "Bahco", "Tramontina")
 BULTOS = (1, 1, 6, 10, 12, 50)
@@ -320,10 +321,10 @@ def filas_de_lista(
     """Las filas de datos de la lista de TOR (versión 1 o 2), con ruido realista.
 
     ~1 % de códigos repetidos más adelante (con otro formato de código y otro precio:
-    gana la última; en un cuarto de ellos la repetida no tiene precio y gana la
-    anterior), ~0,5 % de filas sin precio o con precio en texto, títulos de rubro y
-    alguna fila vacía. En la versión 2, ~2 % de códigos nuevos intercalados y algunos
-    que vienen sólo con "consultar" (cuentan como faltantes).
+    gana la primera; en un cuarto de ellos la repetida además no tiene precio), ~0,5 % de
+    filas sin precio o con precio en texto, títulos de rubro y alguna fila vacía. En la
+    versión 2, ~2 % de códigos nuevos intercalados y algunos que vienen sólo con
+    "consultar" (cuentan como faltantes).
     """
     azar = Random(semilla)
     repetidos: list[tuple[int, int]] = []  # (en qué fila, k), ordenados
@@ -407,8 +408,8 @@ class Lectura:
     leidas: int = 0
     validas: int = 0
     motivos: Counter = field(default_factory=Counter)
-    # Clave → valores de la última fila válida con esa clave (gana la última).
-    ultima: dict[str, Valores] = field(default_factory=dict)
+    # Clave → valores de la primera fila válida con esa clave (gana la primera).
+    primera: dict[str, Valores] = field(default_factory=dict)
 
     def agregar(self, fila: Fila) -> None:
         if fila.valores is None and fila.motivo is None:
@@ -418,7 +419,7 @@ class Lectura:
             self.motivos[fila.motivo] += 1
             return
         self.validas += 1
-        self.ultima[clave(fila.valores.codigo)] = fila.valores
+        self.primera.setdefault(clave(fila.valores.codigo), fila.valores)
 
 
 def escribir_csv(ruta: Path, filas: Iterator[Fila]) -> Lectura:
@@ -479,11 +480,11 @@ class Esperado:
         faltan = sorted(
             c
             for (p, c), (_v, h, _a, _c) in self.precios.items()
-            if p == proveedor and h == hoja and c not in lectura.ultima
+            if p == proveedor and h == hoja and c not in lectura.primera
         )
         muestra = [self.precios[proveedor, c][0].codigo for c in faltan[:MUESTRA_FALTANTES]]
         creados = actualizados = sospechosos = 0
-        for codigo_clave, valores in lectura.ultima.items():
+        for codigo_clave, valores in lectura.primera.items():
             anterior = self.precios.get((proveedor, codigo_clave))
             if anterior is None:
                 creados += 1
@@ -503,7 +504,7 @@ class Esperado:
                 if not viejos.precio / 2 <= valores.precio <= viejos.precio * Decimal("1.5"):
                     sospechosos += 1
         # Vínculos por código de barras (uno existente se respeta) y lo que queda sin revisar.
-        for codigo_clave, valores in lectura.ultima.items():
+        for codigo_clave, valores in lectura.primera.items():
             if valores.codigo_barras in self.articulos:
                 self.vinculos.setdefault((proveedor, codigo_clave), valores.codigo_barras)
         for llave in self.precios:
@@ -520,10 +521,10 @@ class Esperado:
                 "filas_validas": lectura.validas,
                 "filas_descartadas": sum(lectura.motivos.values()),
                 "motivos_descarte": dict(lectura.motivos),
-                "codigos_repetidos": lectura.validas - len(lectura.ultima),
+                "codigos_repetidos": lectura.validas - len(lectura.primera),
                 "creados": creados,
                 "actualizados": actualizados,
-                "sin_cambios": len(lectura.ultima) - creados - actualizados,
+                "sin_cambios": len(lectura.primera) - creados - actualizados,
                 "sospechosos": sospechosos,
                 "faltantes": len(faltan),
                 "faltantes_muestra": muestra,

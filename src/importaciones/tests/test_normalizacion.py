@@ -6,7 +6,10 @@ import pytest
 from importaciones.normalizacion import (
     ValorInvalido,
     clave_codigo,
+    clave_por_descripcion,
     detectar_separador_decimal,
+    moneda_del_precio,
+    moneda_del_titulo,
     normalizar_codigo,
     normalizar_codigo_barras,
     parsear_bulto,
@@ -111,10 +114,44 @@ def test_codigo_de_barras_no_pasa_por_formato_de_float():
     assert normalizar_codigo_barras("sin código") == ""
 
 
-@pytest.mark.parametrize("valor", ["U$S 12,5", "USD 1.234,50", "12,50 US$"])
-def test_un_precio_en_dolares_se_descarta_con_su_motivo(valor):
-    with pytest.raises(ValorInvalido, match="dólares"):
-        parsear_precio(valor, ",")
+@pytest.mark.parametrize(
+    ("valor", "numero", "moneda"),
+    [
+        ("U$S 12,5", "12.5", "USD"),
+        ("USD 1.234,50", "1234.50", "USD"),
+        ("12,50 US$", "12.50", "USD"),
+        ("€ 3,20", "3.20", "EUR"),
+        ("$ 1.045", "1045", None),
+        (1045.0, "1045", None),
+    ],
+)
+def test_un_precio_en_otra_moneda_se_lee_con_su_moneda(valor, numero, moneda):
+    assert parsear_precio(valor, ",") == Decimal(numero)
+    assert moneda_del_precio(valor) == moneda
+
+
+@pytest.mark.parametrize(
+    ("titulo", "moneda"),
+    [
+        ("Precio U$S", "USD"),
+        ("P. Lista USD", "USD"),
+        ("Precio en dólares", "USD"),
+        ("Precio EUR", "EUR"),
+        ("PRECIO POR UNIDAD ARS", None),
+        ("Precio", None),
+        ("Producto", None),
+    ],
+)
+def test_la_moneda_de_una_columna_se_lee_de_su_titulo(titulo, moneda):
+    assert moneda_del_titulo(titulo) == moneda
+
+
+def test_la_clave_por_descripcion_no_depende_de_mayusculas_acentos_ni_espacios():
+    assert clave_por_descripcion("  Cerco  PLÁSTICO romboidal ") == clave_por_descripcion(
+        "cerco plastico ROMBOIDAL"
+    )
+    assert clave_por_descripcion("Cerco plástico") != clave_por_descripcion("Cerco metálico")
+    assert len(clave_por_descripcion("x" * 500)) <= 64
 
 
 def test_los_textos_que_no_son_numeros_no_votan_el_separador():

@@ -72,7 +72,9 @@ def test_codigo_con_o_sin_ceros_es_el_mismo_articulo(planillas, proveedor):
     assert precios_de(proveedor) == {"37": Decimal("120")}
 
 
-def test_codigos_repetidos_gana_la_ultima_fila_y_se_avisa(planillas, proveedor):
+def test_codigos_repetidos_gana_la_primera_fila_y_el_informe_lista_las_demas(
+    planillas, proveedor
+):
     filas = [
         ["Código", "Descripción", "Precio"],
         ["A1", "Primera", "10"],
@@ -83,10 +85,21 @@ def test_codigos_repetidos_gana_la_ultima_fila_y_se_avisa(planillas, proveedor):
     assert archivo.codigos_repetidos == 1
     assert archivo.filas_validas == 3 and archivo.creados == 2
     precio = PrecioDeLista.objects.get(proveedor=proveedor, codigo="A1")
-    assert (precio.descripcion, precio.precio) == ("Última", Decimal("12"))
+    assert (precio.descripcion, precio.precio) == ("Primera", Decimal("10"))
+    (repetida,) = archivo.observaciones.filter(tipo="repetida")
+    assert (repetida.fila, repetida.codigo, repetida.descripcion, repetida.precio) == (
+        4,
+        "A1",
+        "Última",
+        Decimal("12"),
+    )
+    assert repetida.precio_lista_id == precio.pk
+    assert repetida.detalle.startswith("mismo código, otro artículo: queda la fila 2")
 
 
-def test_filas_sin_codigo_o_sin_precio_se_descartan_y_cuentan(planillas, proveedor):
+def test_filas_sin_precio_se_descartan_y_las_sin_codigo_se_importan_por_descripcion(
+    planillas, proveedor
+):
     filas = [
         ["Código", "Descripción", "Precio"],
         ["HERRAMIENTAS", None, None],
@@ -97,15 +110,14 @@ def test_filas_sin_codigo_o_sin_precio_se_descartan_y_cuentan(planillas, proveed
         ["A3", "Pinza", "Mínimo de compra: 6"],
     ]
     (archivo,) = importar(proveedor, planillas["xlsx"]({"L": filas}))
-    assert archivo.filas_validas == 1
+    assert (archivo.filas_validas, archivo.por_descripcion) == (2, 1)
     assert archivo.motivos_descarte == {
         "sin precio": 1,
         "título de rubro o total (sólo texto en la columna de código)": 1,
-        "sin código": 1,
         "encabezado repetido": 1,
         "precio no numérico": 1,
     }
-    assert precios_de(proveedor) == {"A1": Decimal("1500")}
+    assert precios_de(proveedor) == {"A1": Decimal("1500"), "": Decimal("10")}
 
 
 def test_archivo_ilegible_queda_en_error_y_los_demas_siguen(planillas, proveedor, tmp_path):

@@ -154,11 +154,11 @@ def test_exportar_csv_escapa_formulas_y_deja_los_numeros(precios_peligrosos):
     call_command("exportar_precios", "--proveedor", "TOR", stdout=salida)
     filas = list(csv.reader(io.StringIO(salida.getvalue(), newline="")))
     datos = por_codigo(filas[1:])
-    assert [[f[0], f[1], f[2], f[6]] for f in datos] == ESCAPADOS
-    assert [(f[3], f[4], f[5]) for f in datos] == [
-        ("1234.50", "10", "0.21"),
-        ("1235.50", "10", "0.21"),
-        ("1236.50", "10", "0.21"),
+    assert [[f[0], f[1], f[2], f[7]] for f in datos] == ESCAPADOS
+    assert [(f[3], f[4], f[5], f[6]) for f in datos] == [
+        ("1234.50", "ARS", "10", "0.21"),
+        ("1235.50", "ARS", "10", "0.21"),
+        ("1236.50", "ARS", "10", "0.21"),
     ]
 
 
@@ -178,6 +178,10 @@ def test_exportar_xlsx_escapa_formulas_y_deja_celdas_numericas(precios_peligroso
     )
     libro = python_calamine.CalamineWorkbook.from_path(str(destino))
     filas = por_codigo(libro.get_sheet_by_index(0).to_python()[1:])
-    assert [[f[0], f[1], f[2], f[6]] for f in filas] == ESCAPADOS
+    assert [[f[0], f[1], f[2], f[7]] for f in filas] == ESCAPADOS
     # Celdas numéricas, no texto: calamine las devuelve como float.
-    assert [f[3:6] for f in filas] == [[1234.5, 10, 0.21], [1235.5, 10, 0.21], [1236.5, 10, 0.21]]
+    assert [[f[3], *f[5:7]] for f in filas] == [
+        [1234.5, 10, 0.21],
+        [1235.5, 10, 0.21],
+        [1236.5, 10, 0.21],
+    ]

@@ -79,8 +79,29 @@ def test_titulos_corridos_por_celdas_combinadas_se_mapean_por_los_valores():
     assert "iva" not in sugerencia.columnas
 
 
-def test_sin_columna_de_codigo_la_sugerencia_queda_incompleta_y_lo_explica():
-    filas = [["description", "category", "price"], ["ACEITE DE OLIVA X 1LT", "ALMACEN", 23500.0]]
+def test_sin_columna_de_codigo_la_sugerencia_identifica_por_descripcion_y_lo_explica():
+    filas = [
+        ["description", "category", "price"],
+        ["ACEITE DE OLIVA X 1LT", "ALMACEN", 23500.0],
+        ["ACEITE DE OLIVA X 250", "ALMACEN", 8000.0],
+        ["BOTANICOS SECOS GRANDES", "BEBIDAS", 9300.0],
+    ]
     sugerencia = sugerir_mapeo(filas)
-    assert not sugerencia.completa
+    assert sugerencia.completa and sugerencia.sin_codigo
+    assert sugerencia.mapeo()["sin_codigo"] is True
+    assert not sugerencia.columnas.get("codigo")
+    assert "se identifica por su descripción" in sugerencia.motivos["codigo"]
+
+
+def test_sin_codigo_y_descripciones_que_no_identifican_la_sugerencia_queda_incompleta():
+    # Una planilla armada para la vista: la "descripción" repite graduaciones en cada bloque.
+    filas = [
+        ["Graduación", "Precio"],
+        ["+8,00 a -12,00", 60014.0],
+        ["+8,00 a -12,00", 90095.0],
+        ["+5,50 a -4,00", 43000.0],
+        ["+5,50 a -4,00", 60520.0],
+    ]
+    sugerencia = sugerir_mapeo(filas)
+    assert not sugerencia.completa and not sugerencia.sin_codigo
     assert "No se encontró una columna de código" in sugerencia.motivos["codigo"]

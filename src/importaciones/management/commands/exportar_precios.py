@@ -10,7 +10,17 @@ from importaciones.exportacion import texto_seguro
 from precios.models import PrecioDeLista
 from proveedores.models import Proveedor
 
-ENCABEZADO = ("codigo", "descripcion", "marca", "precio", "bulto", "iva", "codigo_barras")
+# La moneda va como código ISO (ARS, USD, EUR): el precio está en esa moneda, sin convertir.
+ENCABEZADO = (
+    "codigo",
+    "descripcion",
+    "marca",
+    "precio",
+    "moneda",
+    "bulto",
+    "iva",
+    "codigo_barras",
+)
 
 
 def texto_decimal(valor: Decimal) -> str:
@@ -34,24 +44,29 @@ class Command(BaseCommand):
             raise CommandError(f"No hay un proveedor con abreviatura {proveedor.upper()}.")
         if formato == "xlsx" and not salida:
             raise CommandError("Para XLSX indicá el archivo con --salida.")
-        # Orden por bytes, igual en SQLite y PostgreSQL (sin depender de la collation).
-        orden = Collate(F("codigo"), "C" if connection.vendor == "postgresql" else "BINARY")
+        # Orden por bytes, igual en SQLite y PostgreSQL (sin depender de la collation). Los
+        # artículos sin código empatan en "": los desempata su clave, así dos exportaciones
+        # de la misma lista salen iguales.
+        collation = "C" if connection.vendor == "postgresql" else "BINARY"
+        orden = (Collate(F("codigo"), collation), Collate(F("codigo_clave"), collation))
         # Todo el texto viene de planillas de proveedores: se escapa lo que una planilla
         # ejecutaría como fórmula (=, +, -, @, tab, CR, LF al principio). El código también,
         # porque es texto; uno como "-123" o "+5" queda igual (un número con signo no es una
-        # fórmula). Precio, bulto e IVA son números y se escriben como tales.
+        # fórmula). Precio, bulto e IVA son números y se escriben como tales; la moneda es
+        # uno de los códigos de Moneda, nunca texto del proveedor.
         filas = (
             (
                 texto_seguro(p.codigo),
                 texto_seguro(p.descripcion),
                 texto_seguro(p.marca),
                 p.precio,
+                p.moneda,
                 p.bulto,
                 p.iva,
                 texto_seguro(p.codigo_barras),
             )
             for p in PrecioDeLista.objects.filter(proveedor=proveedor_obj)
-            .order_by(orden)
+            .order_by(*orden)
             .iterator(chunk_size=5000)
         )
         if formato == "xlsx":
@@ -71,7 +86,7 @@ class Command(BaseCommand):
         escritor = csv.writer(destino, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
         escritor.writerow(ENCABEZADO)
         cantidad = 0
-        for codigo, descripcion, marca, precio, bulto, iva, barras in filas:
+        for codigo, descripcion, marca, precio, moneda, bulto, iva, barras in filas:
             escritor.writerow(
                 (
                     codigo,
@@ -79,6 +94,7 @@ class Command(BaseCommand):
                     marca,
                     # Un Decimal armado del texto se escribe tal cual (1045.00, 0.55145).
                     Decimal(texto_decimal(precio)),
+                    moneda,
                     bulto,
                     Decimal(f"{iva.normalize():f}"),
                     barras,
@@ -94,15 +110,15 @@ class Command(BaseCommand):
         hoja = libro.add_worksheet("Precios")
         hoja.write_row(0, 0, ENCABEZADO)
         cantidad = 0
-        for cantidad, (codigo, descripcion, marca, precio, bulto, iva, barras) in enumerate(
-            filas, 1
-        ):
+        for cantidad, fila in enumerate(filas, 1):
+            codigo, descripcion, marca, precio, moneda, bulto, iva, barras = fila
             hoja.write_string(cantidad, 0, codigo)
             hoja.write_string(cantidad, 1, descripcion)
             hoja.write_string(cantidad, 2, marca)
             hoja.write_number(cantidad, 3, float(precio))
-            hoja.write_number(cantidad, 4, bulto)
-            hoja.write_number(cantidad, 5, float(iva))
-            hoja.write_string(cantidad, 6, barras)
+            hoja.write_string(cantidad, 4, moneda)
+            hoja.write_number(cantidad, 5, bulto)
+            hoja.write_number(cantidad, 6, float(iva))
+            hoja.write_string(cantidad, 7, barras)
         libro.close()
         return cantidad

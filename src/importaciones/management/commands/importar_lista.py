@@ -110,6 +110,7 @@ class Command(BaseCommand):
                     etiqueta
                     for campo, etiqueta in CAMPOS_FALTANTES.items()
                     if not propuesta.mapeo["columnas"].get(campo)
+                    and not (campo == "codigo" and propuesta.mapeo.get("sin_codigo"))
                 ]
                 raise CommandError(
                     f"En la hoja «{propuesta.hoja.nombre}» no se encontró la columna de "
@@ -126,5 +127,7 @@ def describir(archivo: ArchivoPendiente) -> str:
         f"{archivo.proveedor.abreviatura}: "
         f"{archivo.filas_validas} precios ({archivo.creados} nuevos, {archivo.actualizados} "
         f"actualizados, {archivo.sin_cambios} sin cambios), {archivo.filas_descartadas} filas "
-        f"descartadas, {archivo.codigos_repetidos} códigos repetidos."
+        f"descartadas, {archivo.codigos_repetidos} códigos repetidos (quedó la primera fila), "
+        f"{archivo.por_descripcion} sin código (identificados por descripción), "
+        f"{archivo.filas_reparadas} registros reparados."
     )
