@@ -41,6 +41,10 @@ MEMORIA_DE_TRABAJO_PG = "64MB"
 
 # Factores de escala que delatan una columna leída mal (coma decimal, centavos, miles).
 SALTOS_DE_ESCALA = (1000, 100, 10, Decimal("0.1"), Decimal("0.01"), Decimal("0.001"))
+# Un precio "saltó ×10" si nuevo / anterior cae entre 0,8 × 10 y 1,25 × 10.
+MARGEN_DE_SALTO = (Decimal("0.8"), Decimal("1.25"))
+# Lo que el informe dice de una repetición cuya descripción es la de otro artículo.
+OTRO_ARTICULO = "mismo código, otro artículo"
 # Un cambio de más de ±50 % se marca como sospechoso en el informe.
 VARIACION_SOSPECHOSA = Decimal("0.5")
 MUESTRA_FALTANTES = 200
@@ -269,7 +273,8 @@ def _verificar_escala(cursor, t: dict[str, str]) -> None:
         "THEN 1 ELSE 0 END), 0)"
         for _factor in SALTOS_DE_ESCALA
     )
-    margen = [v for f in SALTOS_DE_ESCALA for v in (f * Decimal("0.8"), f * Decimal("1.25"))]
+    desde, hasta = MARGEN_DE_SALTO
+    margen = [v for f in SALTOS_DE_ESCALA for v in (f * desde, f * hasta)]
     cursor.execute(f"SELECT COUNT(*), {sumas} FROM {t['carga']} WHERE {_COMPARABLE}", margen)
     comparados, *por_factor = cursor.fetchone()
     if comparados < 5:
@@ -344,10 +349,7 @@ def _repetida(
     if descripcion_normalizada(descripcion) == descripcion_normalizada(descripcion_que_queda):
         detalle = f"queda la fila {fila_que_queda}"
     else:
-        detalle = (
-            f"mismo código, otro artículo: queda la fila {fila_que_queda} "
-            f"(«{descripcion_que_queda}»)"
-        )
+        detalle = f"{OTRO_ARTICULO}: queda la fila {fila_que_queda} («{descripcion_que_queda}»)"
     return FilaObservada(
         archivo_id=archivo_id,
         tipo=FilaObservada.Tipo.REPETIDA,

@@ -203,5 +203,6 @@ def interpretar_filas(
             continue
         datos = dict(zip(COLUMNAS_CSV, valores, strict=True))
         primera = vistas.setdefault(datos["codigo_clave"], numero)
-        motivo = f"código repetido: queda la fila {primera}" if primera != numero else ""
+        repetido = "código repetido" if datos["codigo"] else "descripción repetida"
+        motivo = f"{repetido}: queda la fila {primera}" if primera != numero else ""
         yield FilaPrevia(numero, datos, motivo)

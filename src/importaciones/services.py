@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from itertools import islice
 from pathlib import Path
 
 from django.conf import settings
@@ -35,6 +36,7 @@ from kombu.exceptions import OperationalError as ErrorBroker
 from proveedores.models import Proveedor
 
 from .carga import SaltoDeEscala, cargar_precios
+from .interpretacion import FilaPrevia, Interprete, interpretar_filas
 from .lector import Lectura
 from .models import ArchivoPendiente, ConfigImportacion, Subida
 from .planillas import ErrorPlanilla, HojaPrevia, detectar_formato, leer_vista_previa
@@ -108,11 +110,21 @@ class HojaPropuesta:
     motivos: dict[str, str]
     origen: str  # "configuracion" o "sugerencia"
     completa: bool
+    # La convención decimal que dejaron las listas anteriores (la usa el lector si ésta
+    # no la deja clara): la vista previa interpretada tiene que usar la misma.
+    separador_guardado: str = ""
+
+
+# Filas que se leen de cada hoja: ~20 filas de datos debajo de un encabezado que esté hasta
+# la fila 40, lo más abajo que lo busca sugerencias.detectar_fila_encabezado.
+FILAS_VISTA_PREVIA = 60
+# Filas de datos que la página de columnas muestra tal como se van a importar.
+FILAS_INTERPRETADAS = 20
 
 
 def vista_previa(subida: Subida) -> list[HojaPropuesta]:
     with subida.archivo.open("rb") as archivo:
-        hojas = leer_vista_previa(archivo, subida.formato)
+        hojas = leer_vista_previa(archivo, subida.formato, max_filas=FILAS_VISTA_PREVIA)
     configuraciones = list(subida.proveedor.configuraciones.all())
     propuestas = []
     for hoja in hojas:
@@ -129,7 +141,9 @@ def vista_previa(subida: Subida) -> list[HojaPropuesta]:
                     "configuración guardada: la lista no trae códigos, cada artículo se "
                     "identifica por su descripción"
                 )
-            propuestas.append(HojaPropuesta(hoja, mapeo, motivos, "configuracion", True))
+            propuestas.append(
+                HojaPropuesta(hoja, mapeo, motivos, "configuracion", True, config.separador_decimal)
+            )
         else:
             sugerencia = sugerir_mapeo(hoja.filas)
             propuestas.append(
@@ -138,6 +152,39 @@ def vista_previa(subida: Subida) -> list[HojaPropuesta]:
                 )
             )
     return propuestas
+
+
+def filas_interpretadas(
+    hoja: HojaPrevia,
+    mapeo: dict,
+    formato: str,
+    separador_guardado: str = "",
+    cantidad: int = FILAS_INTERPRETADAS,
+) -> list[FilaPrevia]:
+    """Las primeras `cantidad` filas no vacías debajo del encabezado, como las importará el
+    lector (interpretacion.Interprete), las descartadas también, en el orden de la hoja.
+
+    Sólo mira las filas de la vista previa: la convención decimal, el formato de la lista
+    y la moneda se deciden con ellas (el lector usa hasta 2000). ErrorPlanilla si el
+    encabezado queda fuera de la vista previa.
+    """
+    fila_encabezado = int(mapeo["fila_encabezado"])
+    if fila_encabezado > len(hoja.filas):
+        if len(hoja.filas) < FILAS_VISTA_PREVIA:
+            raise ErrorPlanilla(
+                f"La hoja termina en la fila {len(hoja.filas)}: no llega a la fila de "
+                f"encabezado {fila_encabezado}."
+            )
+        raise ErrorPlanilla(
+            f"La fila de encabezado está más abajo de las primeras {len(hoja.filas)} filas "
+            "leídas: no se puede mostrar cómo quedan."
+        )
+    datos = hoja.filas[fila_encabezado:]
+    interprete = Interprete(
+        hoja.filas[fila_encabezado - 1], datos, mapeo, formato, separador_guardado
+    )
+    numeradas = enumerate(datos, start=fila_encabezado + 1)
+    return list(islice(interpretar_filas(interprete, numeradas), cantidad))
 
 
 def subir_planilla(

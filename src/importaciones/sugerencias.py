@@ -633,9 +633,8 @@ def _descripciones_identifican(sugerencia: Sugerencia, columnas: _Columnas) -> b
     if len(descripciones) < 3:
         return False
     con_palabras = sum(sum(ch.isalpha() for ch in d) >= 3 for d in descripciones)
-    return (
-        len(set(descripciones)) >= 0.8 * len(descripciones)
-        and con_palabras >= 0.9 * len(descripciones)
+    return len(set(descripciones)) >= 0.8 * len(descripciones) and con_palabras >= 0.9 * len(
+        descripciones
     )
 
 

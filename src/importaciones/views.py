@@ -1,20 +1,28 @@
+from decimal import Decimal
+
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core_config.permisos import staff_requerido
 from core_config.subidas import subida_excedida
+from precios.models import Moneda
 from proveedores.models import Proveedor
 
 from . import informe, services
-from .exportacion import descartes_a_xlsx
+from .exportacion import planilla_xlsx
 from .forms import ETIQUETAS, MapeoHojaForm, SubidaForm
+from .interpretacion import REPARADA, SIN_CODIGO, FilaPrevia
 from .models import ArchivoPendiente, Subida
-from .planillas import ErrorPlanilla, letra_columna
+from .normalizacion import texto_de_celda
+from .planillas import Celda, ErrorPlanilla, HojaPrevia, indice_columna, letra_columna
+
+# La tabla de celdas de cada hoja en la página de columnas: a lo sumo estas filas, alrededor
+# del encabezado (la vista previa lee más, para mostrar ~20 filas interpretadas debajo).
+FILAS_CRUDAS = 30
 
 
 @staff_requerido
@@ -84,16 +92,132 @@ def mapeo(request: HttpRequest, subida_id: int) -> HttpResponse:
             return redirect("importaciones:cola", proveedor_id=subida.proveedor_id)
         messages.error(request, "Marcá al menos una hoja para importar.")
 
-    hojas = [
-        {
-            "form": form,
-            "propuesta": propuesta,
-            "letras": [letra_columna(i) for i in range(propuesta.hoja.ancho)],
-            "campos": [form[campo] for campo in ETIQUETAS],
+    hojas = []
+    for indice, (form, propuesta) in enumerate(zip(formularios, propuestas, strict=True)):
+        elegido = _mapeo_elegido(form, propuesta)
+        hojas.append(
+            {
+                "form": form,
+                "propuesta": propuesta,
+                "indice": indice,
+                "letras": [letra_columna(i) for i in range(propuesta.hoja.ancho)],
+                "campos": [form[campo] for campo in ETIQUETAS],
+                "fila_encabezado": elegido["fila_encabezado"],
+                "crudas": _filas_crudas(propuesta.hoja, elegido["fila_encabezado"]),
+                "interpretadas": _interpretadas(propuesta, elegido, subida.formato),
+            }
+        )
+    return render(
+        request,
+        "importaciones/mapeo.html",
+        {"subida": subida, "hojas": hojas, "cantidad": services.FILAS_INTERPRETADAS},
+    )
+
+
+@staff_requerido
+@require_GET
+def interpretadas(request: HttpRequest, subida_id: int, indice: int) -> HttpResponse:
+    """La tabla «Así se va a importar» de una hoja con lo que se está eligiendo en la página
+    de columnas (los mismos campos que MapeoHojaForm, con su prefijo `hoja<indice>-`)."""
+    subida = get_object_or_404(Subida.objects.select_related("proveedor"), pk=subida_id)
+    plantilla = "importaciones/_interpretadas.html"
+    try:
+        propuestas = services.vista_previa(subida)
+    except ErrorPlanilla as error:
+        aviso = f"No se pudo leer «{subida.nombre_original}»: {error}"
+        return render(request, plantilla, {"interpretadas": {"filas": [], "aviso": aviso}})
+    if indice >= len(propuestas):
+        raise Http404("La planilla no tiene esa hoja.")
+    propuesta = propuestas[indice]
+    datos = request.GET.copy()
+    # Sin «importar» el formulario no exige las columnas obligatorias: una lista a medio
+    # elegir también se puede ver (sin precio, por ejemplo, todo se descarta y dice por qué).
+    datos.pop(f"hoja{indice}-importar", None)
+    form = MapeoHojaForm(datos, prefix=f"hoja{indice}", hoja=propuesta.hoja)
+    if not form.is_valid():
+        aviso = " ".join(
+            f"{form.fields[campo].label}: {' '.join(errores)}"
+            for campo, errores in form.errors.items()
+            if campo in form.fields
+        )
+        return render(
+            request, plantilla, {"interpretadas": {"filas": [], "aviso": aviso}}, status=400
+        )
+    return render(
+        request,
+        plantilla,
+        {"interpretadas": _interpretadas(propuesta, form.mapeo(), subida.formato)},
+    )
+
+
+def _mapeo_elegido(form: MapeoHojaForm, propuesta: services.HojaPropuesta) -> dict:
+    """Lo que la persona mandó (si la fila de encabezado se puede leer), o lo propuesto."""
+    if not form.is_bound or form.has_error("fila_encabezado"):
+        return propuesta.mapeo
+    return form.mapeo()
+
+
+def _filas_crudas(hoja: HojaPrevia, fila_encabezado: int) -> list[tuple[int, list[Celda]]]:
+    """(número, celdas) de la tabla de celdas: FILAS_CRUDAS filas desde 5 arriba del encabezado."""
+    desde = max(1, min(fila_encabezado - 5, len(hoja.filas) - FILAS_CRUDAS + 1))
+    return list(enumerate(hoja.filas[desde - 1 : desde - 1 + FILAS_CRUDAS], start=desde))
+
+
+def _interpretadas(propuesta: services.HojaPropuesta, mapeo: dict, formato: str) -> dict:
+    """Contexto de _interpretadas.html: las primeras filas de datos como se van a importar."""
+    try:
+        filas = services.filas_interpretadas(
+            propuesta.hoja, mapeo, formato, propuesta.separador_guardado
+        )
+    except ErrorPlanilla as error:
+        return {"filas": [], "aviso": str(error)}
+    return {
+        "filas": [_fila_para_mostrar(fila, propuesta.hoja, mapeo) for fila in filas],
+        "aviso": "",
+    }
+
+
+def _fila_para_mostrar(fila: FilaPrevia, hoja: HojaPrevia, mapeo: dict) -> dict:
+    if fila.datos is None:
+        # Lo que dicen las celdas elegidas, para reconocer la fila que no se importa.
+        celdas = hoja.filas[fila.numero - 1]
+        crudas = {}
+        for campo in ("codigo", "descripcion", "precio"):
+            letra = mapeo["columnas"].get(campo)
+            if letra and not (campo == "codigo" and mapeo.get("sin_codigo")):
+                indice = indice_columna(letra)
+                crudas[campo] = texto_de_celda(celdas[indice]) if indice < len(celdas) else ""
+        return {
+            "numero": fila.numero,
+            "descartada": True,
+            **crudas,
+            "observaciones": [f"No se importa: {fila.motivo}"],
         }
-        for form, propuesta in zip(formularios, propuestas, strict=True)
-    ]
-    return render(request, "importaciones/mapeo.html", {"subida": subida, "hojas": hojas})
+    datos = fila.datos
+    observaciones = [fila.motivo] if fila.motivo else []
+    if datos["observacion"] == SIN_CODIGO:
+        observaciones.append("sin código: se identificó por descripción")
+    elif datos["observacion"] == REPARADA:
+        observaciones.append(f"registro reparado: {datos['detalle']}")
+    return {
+        "numero": fila.numero,
+        "descartada": False,
+        "codigo": datos["codigo"],
+        "descripcion": datos["descripcion"],
+        "simbolo": Moneda(datos["moneda"]).label,
+        "precio": datos["precio"],
+        "iva": _porcentaje(datos["iva"]),
+        "bulto": datos["bulto"],
+        "observaciones": observaciones,
+    }
+
+
+def _porcentaje(fraccion: Decimal) -> str:
+    """0.21 → "21 %", 0.105 → "10,5 %" (sin ceros de más)."""
+    texto = f"{fraccion * 100:f}"
+    if "." in texto:
+        texto = texto.rstrip("0").rstrip(".")
+    return f"{texto.replace('.', ',')} %"
 
 
 def _archivos_de(proveedor: Proveedor):
@@ -128,37 +252,74 @@ def procesar_ahora(request: HttpRequest) -> HttpResponse:
     return redirect(request.POST.get("volver") or "importaciones:inicio")
 
 
+def _archivo_o_404(archivo_id: int) -> ArchivoPendiente:
+    return get_object_or_404(
+        ArchivoPendiente.objects.select_related("proveedor", "subida"), pk=archivo_id
+    )
+
+
+def _lista_o_404(nombre: str) -> informe.Lista:
+    if nombre not in informe.LISTAS:
+        raise Http404("No hay una lista con ese nombre en el informe.")
+    return informe.LISTAS[nombre]
+
+
 @staff_requerido
 def archivo(request: HttpRequest, archivo_id: int) -> HttpResponse:
     """Informe de un archivo: qué se leyó, qué se descartó y qué cambió contra la lista anterior."""
-    archivo = get_object_or_404(
-        ArchivoPendiente.objects.select_related("proveedor", "subida"), pk=archivo_id
-    )
+    archivo = _archivo_o_404(archivo_id)
     return render(
         request,
         "importaciones/archivo.html",
         {
             "archivo": archivo,
-            "histograma": informe.histograma(archivo),
-            "sospechosos": informe.sospechosos(archivo)[: informe.MOSTRAR],
-            "cambios": informe.cambios(archivo).order_by("precio_lista__codigo_clave")[
-                : informe.MOSTRAR
-            ],
-            "nuevos": informe.nuevos(archivo)[: informe.MOSTRAR],
+            "histograma": informe.histograma(archivo) if archivo.actualizados else [],
+            "tablas": {
+                nombre: informe.muestra(lista, archivo) for nombre, lista in informe.LISTAS.items()
+            },
+            "otro_articulo": informe.repetidas_con_otro_articulo(archivo),
             "mostrar": informe.MOSTRAR,
         },
     )
 
 
 @staff_requerido
-def descartes(request: HttpRequest, archivo_id: int) -> FileResponse:
-    archivo = get_object_or_404(ArchivoPendiente, pk=archivo_id)
-    if not archivo.ruta_descartes:
-        raise Http404("Este archivo no tiene filas descartadas.")
-    with default_storage.open(archivo.ruta_descartes, "rb") as csv_descartes:
-        planilla = descartes_a_xlsx(csv_descartes)
+def lista(request: HttpRequest, archivo_id: int, nombre: str) -> HttpResponse:
+    """Una lista del informe entera, de a MOSTRAR filas por página."""
+    archivo = _archivo_o_404(archivo_id)
+    lista = _lista_o_404(nombre)
+    pagina = Paginator(lista.filas(archivo), informe.MOSTRAR).get_page(request.GET.get("pagina"))
+    return render(
+        request,
+        "importaciones/lista.html",
+        {
+            "archivo": archivo,
+            "pagina": pagina,
+            "tabla": informe.tabla(lista, archivo, pagina.object_list, pagina.paginator.count),
+        },
+    )
+
+
+@staff_requerido
+def lista_xlsx(request: HttpRequest, archivo_id: int, nombre: str) -> FileResponse:
+    archivo = _archivo_o_404(archivo_id)
+    lista = _lista_o_404(nombre)
     return FileResponse(
-        planilla,
+        planilla_xlsx([informe.hoja(lista, archivo)]),
+        as_attachment=True,
+        filename=f"{nombre}-{archivo.pk}-{archivo.hoja_origen}.xlsx",
+    )
+
+
+@staff_requerido
+def descartes(request: HttpRequest, archivo_id: int) -> FileResponse:
+    """Las filas descartadas y, en otra hoja, las repetidas: todo lo que no se importó."""
+    archivo = get_object_or_404(ArchivoPendiente, pk=archivo_id)
+    if not archivo.ruta_descartes and not archivo.codigos_repetidos:
+        raise Http404("Este archivo no tiene filas descartadas ni repetidas.")
+    hojas = [informe.hoja(informe.LISTAS[nombre], archivo) for nombre in informe.DESCARTES]
+    return FileResponse(
+        planilla_xlsx(hojas),
         as_attachment=True,
         filename=f"descartadas-{archivo.pk}-{archivo.hoja_origen}.xlsx",
     )

@@ -15,6 +15,7 @@ class Moneda(models.TextChoices):
     USD = "USD", "U$S"
     EUR = "EUR", "€"
 
+
 # SIN_CHEQUEO_POR_FILA. El historial y los artículos sin revisar los escribe sólo la carga de
 # una lista (importaciones/carga.py), con ids de precios que leyó o creó en la misma
 # transacción: una clave foránea de la base no agregaría nada y costaría un chequeo por fila

@@ -72,9 +72,7 @@ def test_codigo_con_o_sin_ceros_es_el_mismo_articulo(planillas, proveedor):
     assert precios_de(proveedor) == {"37": Decimal("120")}
 
 
-def test_codigos_repetidos_gana_la_primera_fila_y_el_informe_lista_las_demas(
-    planillas, proveedor
-):
+def test_codigos_repetidos_gana_la_primera_fila_y_el_informe_lista_las_demas(planillas, proveedor):
     filas = [
         ["Código", "Descripción", "Precio"],
         ["A1", "Primera", "10"],

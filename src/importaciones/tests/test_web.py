@@ -46,7 +46,7 @@ def test_subir_crea_proveedor_y_muestra_la_sugerencia(cliente_staff, planillas):
     assert formulario["codigo"].value() == "A"
     assert formulario["fila_encabezado"].value() == 4
     # La vista previa muestra sólo las primeras filas, con columnas con letra.
-    assert len(pagina.context["hojas"][0]["propuesta"].hoja.filas) == 30
+    assert len(pagina.context["hojas"][0]["crudas"]) == 30
     assert "<th>F</th>" in contenido
 
 
