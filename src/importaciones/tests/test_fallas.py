@@ -581,9 +581,9 @@ def test_cada_entrada_mala_se_rechaza_en_castellano_y_el_worker_sigue_vivo(
         estado, intentos, mensaje = mensajes[nombre]
         assert (estado, intentos) == ("error", 1), (nombre, mensajes[nombre])
         assert esperado in mensaje, (nombre, mensaje)
-    # Códigos repetidos: gana la última fila y se avisa (en PostgreSQL, sin ON CONFLICT doble).
+    # Códigos repetidos: gana la primera fila y se avisa (en PostgreSQL, sin ON CONFLICT doble).
     assert (actual(repetidos).estado, repetidos.codigos_repetidos) == ("procesado", 1)
-    assert precios_de(proveedor) == {"A1": Decimal("12")}
+    assert precios_de(proveedor) == {"A1": Decimal("10")}
     assert trabajador.proceso.poll() is None and not pids_muertos(trabajador)
     assert "WorkerLostError" not in trabajador.salida()
     medir("23-36-entradas-malas", archivos=len(MALOS) + 1, muertes=0, total_s=f"{duracion:.1f}")
