@@ -28,7 +28,7 @@ from precios.models import (
 )
 
 from .campos import COLUMNAS_CSV
-from .models import FilaObservada
+from .models import CambioRetenido, FilaObservada
 from .normalizacion import descripcion_normalizada
 
 TABLA_CRUDA = "tarifario_carga_cruda"
@@ -45,8 +45,6 @@ SALTOS_DE_ESCALA = (1000, 100, 10, Decimal("0.1"), Decimal("0.01"), Decimal("0.0
 MARGEN_DE_SALTO = (Decimal("0.8"), Decimal("1.25"))
 # Lo que el informe dice de una repetición cuya descripción es la de otro artículo.
 OTRO_ARTICULO = "mismo código, otro artículo"
-# Un cambio de más de ±50 % se marca como sospechoso en el informe.
-VARIACION_SOSPECHOSA = Decimal("0.5")
 MUESTRA_FALTANTES = 200
 # De a cuántas se guardan las filas repetidas (se comparan sus descripciones en Python).
 BLOQUE_REPETIDAS = 5000
@@ -73,13 +71,11 @@ class ResultadoCarga:
     repetidos: int
     creados: int
     actualizados: int
+    # Ni nuevos, ni actualizados, ni con el precio retenido.
+    sin_cambios: int
     sospechosos: int
     faltantes: int
     faltantes_muestra: list[str]
-
-    @property
-    def sin_cambios(self) -> int:
-        return self.filas - self.creados - self.actualizados
 
 
 def _tablas() -> dict[str, str]:
@@ -92,6 +88,7 @@ def _tablas() -> dict[str, str]:
         "vinculo": ArticuloProveedor._meta.db_table,
         "sin_revisar": ArticuloSinRevisar._meta.db_table,
         "observada": FilaObservada._meta.db_table,
+        "retenido": CambioRetenido._meta.db_table,
     }
 
 
@@ -107,6 +104,10 @@ COLUMNAS_COMPARADAS = (
 )
 # Columnas que, si cambian, cuentan como "actualizado".
 _CAMBIO = " OR ".join(f"p.{columna} <> c.{columna}" for columna in COLUMNAS_COMPARADAS)
+# Lo mismo sin el precio: si el precio queda retenido, ¿cambió algo más?
+_CAMBIO_SIN_PRECIO = " OR ".join(
+    f"p.{columna} <> c.{columna}" for columna in COLUMNAS_COMPARADAS if columna != "precio"
+)
 _COLUMNAS_PRECIO = (
     "codigo",
     "descripcion",
@@ -128,11 +129,14 @@ def cargar_precios(
     archivo_id: int | None = None,
     hoja: str = "",
     verificar_escala: bool = True,
+    umbral: Decimal | None = None,
 ) -> ResultadoCarga:
     """Aplica el CSV a la base. Debe llamarse dentro de una transacción.
 
     Levanta SaltoDeEscala (antes de tocar nada) si los precios cambiaron de escala
-    respecto de la lista anterior y `verificar_escala` está activo.
+    respecto de la lista anterior y `verificar_escala` está activo. Con `umbral`, un precio
+    que cambia más que eso (o ×10, ×100…) no se aplica: queda retenido (CambioRetenido)
+    para que una persona lo aplique o lo descarte; el resto de la lista se aplica.
     """
     t = _tablas()
     momento = connection.ops.adapt_datetimefield_value(ahora)
@@ -163,7 +167,8 @@ def cargar_precios(
             # El CAST le da tipo a la columna: en SQLite, sin tipo, no se usa su índice.
             f"SELECT c.*, CAST(COALESCE(p.id, {_id_nuevo(cursor, t)}) AS bigint) AS precio_id, "
             "p.id IS NOT NULL AS existia, p.precio AS anterior, p.moneda AS moneda_anterior, "
-            f"({_CAMBIO}) AS cambia, p.hoja <> %s AS otra_hoja "
+            f"c.precio AS precio_leido, ({_CAMBIO}) AS cambia, "
+            f"({_CAMBIO_SIN_PRECIO}) AS cambia_sin_precio, p.hoja <> %s AS otra_hoja "
             "FROM (SELECT *, ROW_NUMBER() OVER "
             f"(PARTITION BY codigo_clave ORDER BY fila) AS orden FROM {t['cruda']}) c "
             f"LEFT JOIN {t['precio']} p ON p.proveedor_id = %s AND p.codigo_clave = c.codigo_clave "
@@ -181,18 +186,27 @@ def cargar_precios(
         cursor.execute(f"CREATE INDEX {t['carga']}_precio ON {t['carga']} (precio_id)")
         if connection.vendor == "postgresql":
             cursor.execute(f"ANALYZE {t['carga']}")
+        if verificar_escala:
+            _verificar_escala(cursor, t)
+        if umbral is not None:
+            _retener_sospechosos(cursor, t, umbral)
         cursor.execute(
             "SELECT COUNT(*), "
             "COALESCE(SUM(CASE WHEN existia THEN 0 ELSE 1 END), 0), "
             "COALESCE(SUM(CASE WHEN cambia THEN 1 ELSE 0 END), 0), "
-            f"COALESCE(SUM(CASE WHEN {_COMPARABLE} AND anterior <> precio AND "
-            "(precio > anterior * %s OR precio < anterior * %s) THEN 1 ELSE 0 END), 0) "
-            f"FROM {t['carga']}",
-            [1 + VARIACION_SOSPECHOSA, 1 - VARIACION_SOSPECHOSA],
+            "COALESCE(SUM(CASE WHEN precio <> precio_leido THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN existia AND NOT cambia AND precio = precio_leido "
+            "THEN 1 ELSE 0 END), 0) "
+            f"FROM {t['carga']}"
         )
-        filas, creados, actualizados, sospechosos = cursor.fetchone()
-        if verificar_escala:
-            _verificar_escala(cursor, t)
+        filas, creados, actualizados, sospechosos, sin_cambios = cursor.fetchone()
+        if archivo_id is not None and sospechosos:
+            cursor.execute(
+                f"INSERT INTO {t['retenido']} (archivo_id, precio_lista_id, precio_anterior, "
+                "precio_nuevo, estado) SELECT %s, precio_id, anterior, precio_leido, %s "
+                f"FROM {t['carga']} WHERE precio <> precio_leido",
+                [archivo_id, CambioRetenido.Estado.RETENIDO],
+            )
 
         # Lo que estaba en esta hoja y no vino en la lista nueva.
         faltan = (
@@ -239,7 +253,14 @@ def cargar_precios(
         _sincronizar_relacionadas(cursor, t, momento)
         cursor.execute(f"DROP TABLE {t['carga']}")
     return ResultadoCarga(
-        filas, leidas - filas, creados, actualizados, sospechosos, faltantes, faltantes_muestra
+        filas,
+        leidas - filas,
+        creados,
+        actualizados,
+        sin_cambios,
+        sospechosos,
+        faltantes,
+        faltantes_muestra,
     )
 
 
@@ -263,6 +284,23 @@ def _id_nuevo(cursor, t: dict[str, str]) -> str:
     return (
         f"{int(ultimo)} + SUM(CASE WHEN p.id IS NULL THEN 1 ELSE 0 END) "
         "OVER (ORDER BY c.fila ROWS UNBOUNDED PRECEDING)"
+    )
+
+
+def _retener_sospechosos(cursor, t: dict[str, str], umbral: Decimal) -> None:
+    """Los precios que cambian más que el umbral, o ×10/×100/×1000, vuelven al anterior en la
+    tabla de trabajo (`precio_leido` guarda el de la lista): no se aplican ni van al
+    historial, y la fila cuenta como actualizada sólo si cambió otra cosa."""
+    desde, hasta = MARGEN_DE_SALTO
+    saltos = " OR ".join(
+        "(precio >= anterior * %s AND precio <= anterior * %s)" for _factor in SALTOS_DE_ESCALA
+    )
+    margenes = [v for f in SALTOS_DE_ESCALA for v in (f * desde, f * hasta)]
+    cursor.execute(
+        f"UPDATE {t['carga']} SET precio = anterior, cambia = cambia_sin_precio "
+        f"WHERE existia AND {_COMPARABLE} AND anterior <> precio "
+        f"AND (precio > anterior * %s OR precio < anterior * %s OR {saltos})",
+        [1 + umbral, 1 - umbral, *margenes],
     )
 
 

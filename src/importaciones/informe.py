@@ -28,9 +28,9 @@ from django.db.models.functions import Abs, NullIf
 
 from precios.models import HistorialPrecio, Moneda, PrecioDeLista
 
-from .carga import MARGEN_DE_SALTO, OTRO_ARTICULO, SALTOS_DE_ESCALA, VARIACION_SOSPECHOSA
+from .carga import MARGEN_DE_SALTO, OTRO_ARTICULO, SALTOS_DE_ESCALA
 from .exportacion import Hoja, fila_descartada, registros_de_descartes
-from .models import ArchivoPendiente, FilaObservada
+from .models import ArchivoPendiente, CambioRetenido, FilaObservada
 
 # Tramos del histograma de variaciones (en %): (desde, hasta, etiqueta).
 TRAMOS = (
@@ -45,7 +45,6 @@ TRAMOS = (
     (50, None, "> 50 %"),
 )
 MOSTRAR = 100
-UMBRAL_SOSPECHOSO = f"{VARIACION_SOSPECHOSA * 100:.0f}"
 SIMBOLOS = dict(Moneda.choices)
 
 
@@ -102,14 +101,12 @@ def cambios(archivo: ArchivoPendiente) -> QuerySet:
     )
 
 
-def sospechosos(archivo: ArchivoPendiente) -> QuerySet:
-    """Más de ±50 % (incluye los patrones ×10 y ×100), los más grandes primero."""
+def retenidos(archivo: ArchivoPendiente) -> QuerySet:
+    """Los cambios sospechosos que esperan a una persona, los más grandes primero."""
     return (
-        cambios(archivo)
-        .filter(
-            Q(precio_nuevo__gt=F("precio_anterior") * (1 + VARIACION_SOSPECHOSA))
-            | Q(precio_nuevo__lt=F("precio_anterior") * (1 - VARIACION_SOSPECHOSA))
-        )
+        CambioRetenido.objects.filter(archivo=archivo, estado=CambioRetenido.Estado.RETENIDO)
+        .select_related("precio_lista")
+        .annotate(variacion_pct=_variacion(), salto=_salto())
         .order_by(Abs("variacion_pct").desc(nulls_last=True), "id")
     )
 
@@ -152,6 +149,7 @@ VARIACION = "variacion"
 ESCALA = "escala"
 DETALLE = "detalle"
 ID_PRECIO = "id_precio"  # sólo para el enlace: no se muestra ni se exporta
+ELEGIR = "elegir"  # casilla para elegir la fila (cambios retenidos); no se exporta
 
 
 @dataclass(frozen=True)
@@ -162,6 +160,10 @@ class Columna:
     @property
     def en_html(self) -> bool:
         return self.tipo not in (MONEDA, ID_PRECIO)
+
+    @property
+    def en_xlsx(self) -> bool:
+        return self.tipo not in (ID_PRECIO, ELEGIR)
 
     @property
     def numerica(self) -> bool:
@@ -233,8 +235,8 @@ def _filas_cambios(archivo: ArchivoPendiente) -> QuerySet:
     )
 
 
-def _filas_sospechosos(archivo: ArchivoPendiente) -> QuerySet:
-    return sospechosos(archivo).values_list(*_VALORES_CAMBIO)
+def _filas_retenidos(archivo: ArchivoPendiente) -> QuerySet:
+    return retenidos(archivo).values_list(*_VALORES_CAMBIO, "id")
 
 
 _VALORES_CAMBIO = (
@@ -321,11 +323,11 @@ LISTAS: dict[str, Lista] = {
     lista.nombre: lista
     for lista in (
         Lista(
-            "sospechosos",
-            f"Cambios sospechosos (más de ±{UMBRAL_SOSPECHOSO} %)",
-            "Cambios sospechosos",
-            _COLUMNAS_CAMBIO,
-            _filas_sospechosos,
+            "retenidos",
+            "Cambios retenidos: no se aplicaron",
+            "Cambios retenidos",
+            (*_COLUMNAS_CAMBIO, Columna("Elegir", ELEGIR)),
+            _filas_retenidos,
             "sospechosos",
         ),
         Lista(
@@ -457,7 +459,7 @@ def muestra(lista: Lista, archivo: ArchivoPendiente) -> Tabla | None:
 def hoja(lista: Lista, archivo: ArchivoPendiente, nombre: str | None = None) -> Hoja:
     """La lista entera como hoja de XLSX, leída de a tandas (sin el id del enlace)."""
     columnas = lista.columnas_de(archivo)
-    ocultas = {i for i, columna in enumerate(columnas) if columna.tipo == ID_PRECIO}
+    ocultas = {i for i, columna in enumerate(columnas) if not columna.en_xlsx}
     filas = lista.filas(archivo)
     if isinstance(filas, QuerySet):
         filas = filas.iterator(chunk_size=2000)

@@ -1,4 +1,5 @@
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -53,6 +54,9 @@ class ConfigImportacion(models.Model):
     # La persona (o la sugerencia) dijo que la lista no trae códigos: cada artículo se
     # identifica por su descripción normalizada.
     sin_codigo = models.BooleanField("sin columna de código", default=False)
+    # Si la última vez la persona eligió importar esta hoja: la página de columnas la
+    # propone marcada (o no) la próxima vez.
+    importar = models.BooleanField(default=True)
     col_descripcion = models.CharField(max_length=3)
     col_precio = models.CharField(max_length=3)
     col_cant = models.CharField("columna de bulto", max_length=3, blank=True)
@@ -136,6 +140,7 @@ class ArchivoPendiente(models.Model):
         ERROR = "error", "Error"
         CANCELADO = "cancelado", "Cancelado"
         REVISAR = "revisar", "A revisar"
+        DESHECHO = "deshecho", "Deshecho"
 
     proveedor = models.ForeignKey(Proveedor, on_delete=models.CASCADE, related_name="archivos")
     subida = models.ForeignKey(Subida, on_delete=models.CASCADE, related_name="archivos")
@@ -183,8 +188,10 @@ class ArchivoPendiente(models.Model):
     # Artículos de esta hoja que estaban en la lista anterior y no en esta.
     faltantes = models.PositiveIntegerField(default=0)
     faltantes_muestra = models.JSONField(default=list, blank=True)
-    # Cambios de más de ±50 % o con patrón ×10 / ×100.
+    # Cambios de precio retenidos (más que el umbral del proveedor, o ×10, ×100…): no se
+    # aplicaron; una persona los aplica o descarta (CambioRetenido).
     sospechosos = models.PositiveIntegerField(default=0)
+    deshecho_en = models.DateTimeField(null=True, blank=True)
     # Cuándo se aplicó: los artículos nuevos son los creados en ese instante.
     aplicado_en = models.DateTimeField(null=True, blank=True)
     # La persona confirmó aplicar aunque los precios cambien de escala (×10, ×100…).
@@ -216,6 +223,7 @@ class ArchivoPendiente(models.Model):
             self.Estado.ERROR,
             self.Estado.CANCELADO,
             self.Estado.REVISAR,
+            self.Estado.DESHECHO,
         )
 
     @property
@@ -295,3 +303,48 @@ class FilaObservada(models.Model):
 
     def __str__(self) -> str:
         return f"{self.archivo_id} {self.tipo} fila {self.fila}: {self.codigo}"
+
+
+class CambioRetenido(models.Model):
+    """Un cambio de precio sospechoso que la importación no aplicó: lo decide una persona."""
+
+    class Estado(models.TextChoices):
+        RETENIDO = "retenido", "Retenido"
+        APLICADO = "aplicado", "Aplicado"
+        DESCARTADO = "descartado", "Descartado"
+
+    archivo = models.ForeignKey(
+        ArchivoPendiente, on_delete=models.CASCADE, related_name="retenidos", db_constraint=False
+    )
+    # Sin clave foránea en la base, como el historial (SIN_CHEQUEO_POR_FILA en precios.models).
+    precio_lista = models.ForeignKey(
+        "precios.PrecioDeLista",
+        on_delete=models.CASCADE,
+        related_name="retenidos",
+        db_constraint=False,
+    )
+    precio_anterior = models.DecimalField(max_digits=18, decimal_places=6)
+    precio_nuevo = models.DecimalField(max_digits=18, decimal_places=6)
+    estado = models.CharField(max_length=10, choices=Estado.choices, default=Estado.RETENIDO)
+    resuelto_en = models.DateTimeField(null=True, blank=True)
+    resuelto_por = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = "cambio retenido"
+        verbose_name_plural = "cambios retenidos"
+        ordering = ["archivo", "id"]
+        indexes = [
+            # El informe: los retenidos de un archivo que faltan decidir.
+            models.Index(fields=["archivo", "estado"], name="retenido_por_archivo"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.precio_lista_id}: {self.precio_anterior} → {self.precio_nuevo}"
+
+    @property
+    def variacion(self) -> Decimal | None:
+        if not self.precio_anterior:
+            return None
+        return (self.precio_nuevo - self.precio_anterior) / self.precio_anterior * 100

@@ -426,6 +426,10 @@ def procesar_archivo(
                     archivo_id=archivo.pk,
                     hoja=archivo.hoja_origen,
                     verificar_escala=not archivo.escala_confirmada,
+                    # Quien confirmó aplicar la lista tal como viene ya vio los saltos.
+                    umbral=None
+                    if archivo.escala_confirmada
+                    else archivo.proveedor.umbral_sospechoso,
                 )
             _finalizar(
                 archivo,

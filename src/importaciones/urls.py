@@ -19,4 +19,6 @@ urlpatterns = [
     path("archivos/<int:archivo_id>/lista/<slug:nombre>/", views.lista, name="lista"),
     path("archivos/<int:archivo_id>/lista/<slug:nombre>.xlsx", views.lista_xlsx, name="lista_xlsx"),
     path("archivos/<int:archivo_id>/aplicar/", views.aplicar_igual, name="aplicar_igual"),
+    path("archivos/<int:archivo_id>/retenidos/", views.retenidos, name="retenidos"),
+    path("archivos/<int:archivo_id>/deshacer/", views.deshacer, name="deshacer"),
 ]

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from core_config.permisos import staff_requerido
@@ -12,7 +13,7 @@ from core_config.subidas import subida_excedida
 from precios.models import Moneda
 from proveedores.models import Proveedor
 
-from . import informe, services
+from . import informe, revision, services
 from .exportacion import planilla_xlsx
 from .forms import ETIQUETAS, MapeoHojaForm, SubidaForm
 from .interpretacion import REPARADA, SIN_CODIGO, FilaPrevia
@@ -279,8 +280,51 @@ def archivo(request: HttpRequest, archivo_id: int) -> HttpResponse:
             },
             "otro_articulo": informe.repetidas_con_otro_articulo(archivo),
             "mostrar": informe.MOSTRAR,
+            "umbral": f"{archivo.proveedor.umbral_sospechoso * 100:.0f}",
+            "motivo_para_no_deshacer": revision.motivo_para_no_deshacer(archivo),
         },
     )
+
+
+@staff_requerido
+@require_POST
+def retenidos(request: HttpRequest, archivo_id: int) -> HttpResponse:
+    """Aplicar o descartar cambios retenidos: los elegidos, o todos."""
+    archivo = _archivo_o_404(archivo_id)
+    accion = request.POST.get("accion", "")
+    elegidos = None if accion.endswith("_todos") else request.POST.getlist("retenido")
+    if elegidos is not None and not elegidos:
+        messages.error(
+            request, "Elegí al menos un cambio, o usá «Aplicar todos» / «Descartar todos»."
+        )
+    elif accion.startswith("aplicar"):
+        aplicados = revision.aplicar_retenidos(archivo.pk, elegidos, request.user)
+        messages.success(request, f"Se aplicaron {aplicados} cambio(s) de precio.")
+    elif accion.startswith("descartar"):
+        descartados = revision.descartar_retenidos(archivo.pk, elegidos, request.user)
+        messages.success(
+            request, f"Se descartaron {descartados} cambio(s): quedó el precio anterior."
+        )
+    volver = request.POST.get("volver", "")
+    if url_has_allowed_host_and_scheme(volver, allowed_hosts={request.get_host()}):
+        return redirect(volver)
+    return redirect("importaciones:archivo", archivo_id=archivo.pk)
+
+
+@staff_requerido
+@require_POST
+def deshacer(request: HttpRequest, archivo_id: int) -> HttpResponse:
+    try:
+        resultado = revision.deshacer_importacion(archivo_id)
+    except revision.NoSePuedeDeshacer as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            f"Importación deshecha: {resultado['restaurados']} precio(s) volvieron a su valor "
+            f"anterior y se borraron {resultado['borrados']} artículo(s) nuevos.",
+        )
+    return redirect("importaciones:archivo", archivo_id=archivo_id)
 
 
 @staff_requerido

@@ -5,5 +5,11 @@ from .models import Proveedor
 
 @admin.register(Proveedor)
 class ProveedorAdmin(admin.ModelAdmin):
-    list_display = ["nombre", "abreviatura", "descuento_comercial", "margen_ganancia"]
+    list_display = [
+        "nombre",
+        "abreviatura",
+        "descuento_comercial",
+        "margen_ganancia",
+        "umbral_sospechoso",
+    ]
     search_fields = ["nombre", "abreviatura"]

@@ -33,6 +33,15 @@ class Proveedor(models.Model):
     margen_ganancia_bulto = models.DecimalField(
         max_digits=8, decimal_places=4, default=Decimal("1"), help_text="Factor por bulto cerrado."
     )
+    # Un precio que cambia más que esto (o ×10, ×100…) no se aplica solo: lo ve una persona.
+    umbral_sospechoso = models.DecimalField(
+        "umbral de cambio sospechoso",
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0.30"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Fracción: 0,30 retiene los precios que suben o bajan más de 30 %.",
+    )
 
     class Meta:
         ordering = ["nombre"]

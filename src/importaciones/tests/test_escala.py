@@ -31,7 +31,7 @@ import threading
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from random import Random
@@ -129,6 +129,10 @@ CAMPOS_INFORME = (
 
 
 # --- Lo que el generador sabe de cada fila ----------------------------------------
+
+
+# Límites del umbral de cambio sospechoso por defecto (Proveedor.umbral_sospechoso, 30 %).
+UMBRAL_BAJA, UMBRAL_SUBA = Decimal("0.7"), Decimal("1.3")
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,9 +237,9 @@ def item(k: int, version: int = 1) -> Item | None:
         if cambio < 20:
             return None
         if cambio < 25:
-            precio *= 2  # sospechoso (más de +50 %)
+            precio *= 2  # sospechoso: queda retenido (más de +30 %)
         elif cambio < 30:
-            precio = (precio * Decimal("0.4")).quantize(CENTAVO) or CENTAVO  # sospechoso
+            precio = (precio * Decimal("0.4")).quantize(CENTAVO) or CENTAVO  # retenido (−60 %)
         elif cambio < 100:
             por_ciento = Decimal(cambio % 20 + 1) / 100 * (1 if cambio % 3 else -1)
             precio = (precio * (1 + por_ciento)).quantize(CENTAVO)
@@ -483,7 +487,7 @@ class Esperado:
             if p == proveedor and h == hoja and c not in lectura.primera
         )
         muestra = [self.precios[proveedor, c][0].codigo for c in faltan[:MUESTRA_FALTANTES]]
-        creados = actualizados = sospechosos = 0
+        creados = actualizados = sospechosos = retenidos_sin_otro_cambio = 0
         for codigo_clave, valores in lectura.primera.items():
             anterior = self.precios.get((proveedor, codigo_clave))
             if anterior is None:
@@ -491,6 +495,12 @@ class Esperado:
                 self.precios[proveedor, codigo_clave] = (valores, hoja, numero, numero)
                 continue
             viejos, _hoja, alta, cambio = anterior
+            if not viejos.precio * UMBRAL_BAJA <= valores.precio <= viejos.precio * UMBRAL_SUBA:
+                # Más de ±30 % (el umbral por defecto del proveedor): queda retenido con el
+                # precio anterior, sin historial, hasta que una persona lo decida.
+                sospechosos += 1
+                valores = replace(valores, precio=viejos.precio)
+                retenidos_sin_otro_cambio += valores == viejos
             if valores != viejos:  # precio, descripción, código, bulto, IVA, EAN o marca
                 actualizados += 1
                 cambio = numero
@@ -501,8 +511,6 @@ class Esperado:
                 self.historial.append(
                     (proveedor, codigo_clave, viejos.precio, valores.precio, numero, numero)
                 )
-                if not viejos.precio / 2 <= valores.precio <= viejos.precio * Decimal("1.5"):
-                    sospechosos += 1
         # Vínculos por código de barras (uno existente se respeta) y lo que queda sin revisar.
         for codigo_clave, valores in lectura.primera.items():
             if valores.codigo_barras in self.articulos:
@@ -524,7 +532,10 @@ class Esperado:
                 "codigos_repetidos": lectura.validas - len(lectura.primera),
                 "creados": creados,
                 "actualizados": actualizados,
-                "sin_cambios": len(lectura.primera) - creados - actualizados,
+                "sin_cambios": len(lectura.primera)
+                - creados
+                - actualizados
+                - retenidos_sin_otro_cambio,
                 "sospechosos": sospechosos,
                 "faltantes": len(faltan),
                 "faltantes_muestra": muestra,

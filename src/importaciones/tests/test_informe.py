@@ -12,7 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from importaciones import services
-from importaciones.models import ArchivoPendiente, ConfigImportacion, FilaObservada, Subida
+from importaciones.models import (
+    ArchivoPendiente,
+    CambioRetenido,
+    ConfigImportacion,
+    FilaObservada,
+    Subida,
+)
 from importaciones.tests.test_procesamiento import importar, precios_de
 from precios.models import HistorialPrecio, PrecioDeLista
 
@@ -77,7 +83,9 @@ def test_un_salto_de_escala_no_se_aplica_sin_confirmar(planillas, proveedor, cli
     assert HistorialPrecio.objects.count() == 10
 
 
-def test_informe_marca_sospechosos_y_lo_que_ya_no_esta(planillas, proveedor, cliente_staff):
+def test_informe_retiene_los_sospechosos_y_muestra_lo_que_ya_no_esta(
+    planillas, proveedor, cliente_staff
+):
     importar(proveedor, planillas["csv"]({"L": lista(BASE)}))
     nuevos = {**BASE, "A1": "200,00", "Z9": "5,00"}
     del nuevos["A8"], nuevos["A9"]
@@ -85,11 +93,12 @@ def test_informe_marca_sospechosos_y_lo_que_ya_no_esta(planillas, proveedor, cli
     assert (archivo.sospechosos, archivo.faltantes, archivo.creados) == (1, 2, 1)
     assert archivo.faltantes_muestra == ["A8", "A9"]
     assert PrecioDeLista.objects.filter(codigo="A8").exists()  # no se borra
+    assert precios_de(proveedor)["A1"] == Decimal("101.5")  # retenido: sigue el anterior
 
     contenido = cliente_staff.get(
         reverse("importaciones:archivo", args=[archivo.pk])
     ).content.decode()
-    assert "Cambios sospechosos" in contenido and "97,0 %" in contenido
+    assert "Cambios retenidos: no se aplicaron (1)" in contenido and "97,0 %" in contenido
     assert ">A8<" in contenido and ">A9<" in contenido
     assert "Artículo Z9" in contenido  # nuevo
 
@@ -171,21 +180,26 @@ def archivo_importado(proveedor, **campos) -> ArchivoPendiente:
     )
 
 
-def cambio(archivo, codigo: str, antes: str, ahora: str, moneda: str = "ARS") -> None:
+def cambio(
+    archivo, codigo: str, antes: str, ahora: str, moneda: str = "ARS", retenido: bool = False
+) -> None:
+    """Un cambio aplicado (historial) o retenido (el precio sigue siendo el anterior)."""
     precio = PrecioDeLista.objects.create(
         proveedor=archivo.proveedor,
         codigo=codigo,
         codigo_clave=codigo,
         descripcion=f"Artículo {codigo}",
-        precio=Decimal(ahora),
+        precio=Decimal(antes if retenido else ahora),
         moneda=moneda,
     )
-    HistorialPrecio.objects.create(
+    modelo = CambioRetenido if retenido else HistorialPrecio
+    extra = {} if retenido else {"fecha": timezone.now()}
+    modelo.objects.create(
         precio_lista=precio,
         archivo=archivo,
-        fecha=timezone.now(),
         precio_anterior=Decimal(antes),
         precio_nuevo=Decimal(ahora),
+        **extra,
     )
 
 
@@ -217,15 +231,16 @@ def fila_de(contenido: str, codigo: str) -> str:
 
 
 def test_cada_cambio_sospechoso_dice_su_factor_de_escala(proveedor, cliente_staff):
-    archivo = archivo_importado(proveedor, actualizados=5, sospechosos=4)
-    cambio(archivo, "X10", "100", "1000")
-    cambio(archivo, "D100", "250", "2.50")
-    cambio(archivo, "U10", "12", "96", moneda="USD")  # ×8: dentro del margen de ×10
-    cambio(archivo, "RARO", "100", "1300")  # ×13: sospechoso, pero no es un salto de escala
+    archivo = archivo_importado(proveedor, actualizados=1, sospechosos=4)
+    cambio(archivo, "X10", "100", "1000", retenido=True)
+    cambio(archivo, "D100", "250", "2.50", retenido=True)
+    cambio(archivo, "U10", "12", "96", moneda="USD", retenido=True)  # ×8: margen de ×10
+    cambio(archivo, "RARO", "100", "1300", retenido=True)  # ×13: no es un salto de escala
     cambio(archivo, "SUBA", "100", "130")
 
     contenido = cliente_staff.get(f"/importaciones/archivos/{archivo.pk}/").content.decode()
-    assert "<h2>Cambios sospechosos (más de ±50 %)</h2>" in contenido
+    assert "<h2>Cambios retenidos: no se aplicaron (4)</h2>" in contenido
+    assert "más de ±30 % (el umbral de TOR)" in contenido
     # Las coordenadas del histograma van con punto: "100,0" no es un número para el SVG.
     alturas = re.findall(
         r'<rect class="barra" x="10" y="([^"]*)" width="80" height="([^"]*)"', contenido
@@ -238,6 +253,7 @@ def test_cada_cambio_sospechoso_dice_su_factor_de_escala(proveedor, cliente_staf
     assert "salto" not in fila_de(sospechosos, "RARO")
     assert "SUBA" not in sospechosos
     assert "salto" not in fila_de(contenido, "SUBA") and "30,0 %" in fila_de(contenido, "SUBA")
+    assert 'name="retenido"' in fila_de(sospechosos, "X10")
 
 
 def test_las_repetidas_se_ven_de_a_cien_y_se_descargan_todas(
@@ -294,6 +310,10 @@ def test_el_informe_no_hace_una_consulta_por_fila(
         )
         for precio in precios
     )
+    CambioRetenido.objects.bulk_create(
+        CambioRetenido(precio_lista=precio, archivo=archivo, precio_anterior=10, precio_nuevo=100)
+        for precio in precios
+    )
     FilaObservada.objects.bulk_create(
         FilaObservada(archivo=archivo, tipo=tipo, fila=i, precio_lista_id=precio.pk)
         for i, precio in enumerate(precios)
@@ -304,7 +324,7 @@ def test_el_informe_no_hace_una_consulta_por_fila(
     with django_assert_max_num_queries(15):
         respuesta = cliente_staff.get(f"/importaciones/archivos/{archivo.pk}/")
     tablas = respuesta.context["tablas"]
-    for nombre in ("sospechosos", "cambios", "nuevos", "faltantes", "sin_codigo"):
+    for nombre in ("retenidos", "cambios", "nuevos", "faltantes", "sin_codigo"):
         assert (tablas[nombre].cantidad, len(tablas[nombre].filas)) == (150, 100), nombre
     assert respuesta.content.decode().count("ver las 150") == 5
     assert "U$S 10,00" in respuesta.content.decode()

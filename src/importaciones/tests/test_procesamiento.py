@@ -48,10 +48,10 @@ def test_importa_lista_con_banner_y_coma_decimal_en_cada_formato(planillas, prov
 def test_reimportar_actualiza_solo_lo_que_cambio(planillas, proveedor):
     importar(proveedor, planillas["xlsx"]({"Lista": lista_con_banner(5)}))
     nueva = lista_con_banner(6)
-    nueva[5][3] = "99,99"  # cambia el precio del código 00002
+    nueva[5][3] = "21,99"  # cambia el precio del código 00002 (+7 %)
     (archivo,) = importar(proveedor, planillas["xlsx"]({"Lista": nueva}, nombre="agosto.xlsx"))
     assert (archivo.creados, archivo.actualizados, archivo.sin_cambios) == (1, 1, 4)
-    assert precios_de(proveedor)["00002"] == Decimal("99.99")
+    assert precios_de(proveedor)["00002"] == Decimal("21.99")
     assert PrecioDeLista.objects.filter(proveedor=proveedor).count() == 6
 
 
