@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Con DEBUG=1 (make run), la 404 en castellano en vez de la técnica: ver core_config/errores.py.
+    "core_config.errores.PaginaNoEncontradaConDebug",
 ]
 
 ROOT_URLCONF = "core_config.urls"

@@ -1,10 +1,51 @@
+from collections import Counter
 from datetime import timedelta
+from functools import cached_property
+from typing import NamedTuple
 
 from django.db import models
 from django.utils import timezone
 
 from importaciones.models import ArchivoPendiente
 from proveedores.models import Proveedor
+
+# Cómo se llama cada tarea para una persona; el nombre de Celery queda en "Detalles técnicos".
+DESCRIPCIONES = {
+    "importaciones.procesar_pendientes": "Procesamiento de archivos pendientes",
+    "importaciones.barrer_pendientes": "Barrido de archivos pendientes",
+    "monitor_tareas.purgar_historial": "Limpieza del historial de tareas",
+    "core_config.respaldar": "Respaldo de la base",
+}
+
+
+class SinAplicar(NamedTuple):
+    clase: str
+    etiqueta: str
+    singular: str
+    plural: str
+
+
+# Cómo termina un archivo que no quedó aplicado, de lo más grave a lo menos: lo más grave
+# da el estado que se muestra de la tarea.
+SIN_APLICAR = {
+    ArchivoPendiente.Estado.ERROR: SinAplicar(
+        "con-errores", "Con errores", "archivo con error", "archivos con error"
+    ),
+    ArchivoPendiente.Estado.REVISAR: SinAplicar(
+        "a-revisar", "A revisar", "archivo a revisar", "archivos a revisar"
+    ),
+    ArchivoPendiente.Estado.CANCELADO: SinAplicar(
+        "sin-aplicar", "Sin aplicar", "archivo cancelado", "archivos cancelados"
+    ),
+}
+
+
+class EstadoVisible(NamedTuple):
+    """Lo que ve una persona del estado de una tarea: clase CSS, etiqueta y una frase."""
+
+    clase: str
+    etiqueta: str
+    detalle: str = ""
 
 
 class RegistroTareaQuerySet(models.QuerySet):
@@ -94,6 +135,52 @@ class RegistroTarea(models.Model):
     @property
     def finalizada(self) -> bool:
         return self.estado in self.FINALIZADAS
+
+    @property
+    def descripcion(self) -> str:
+        if self.archivo:
+            return f"Importación de «{self.archivo.nombre_archivo_origen}»"
+        return DESCRIPCIONES.get(self.nombre, self.nombre)
+
+    def resumenes(self) -> list[dict]:
+        """Los ArchivoPendiente.resumen() que devolvió una importación (nada en otras tareas)."""
+        if not isinstance(self.resultado, list):
+            return []
+        return [r for r in self.resultado if isinstance(r, dict) and "archivo" in r]
+
+    def estados_de_archivos(self) -> dict[int, str]:
+        """{id: estado} de cómo terminó cada archivo de la tarea.
+
+        Sale de lo que devolvió; el archivo de la tarea, si no lo devolvió, con su estado
+        actual: uno que agotó sus intentos queda en error al reclamarlo, sin resumen.
+        """
+        estados = {r["archivo"]: r.get("estado", "") for r in self.resumenes()}
+        if self.archivo_id and self.archivo_id not in estados and self.archivo.terminado:
+            estados[self.archivo_id] = self.archivo.estado
+        return estados
+
+    @cached_property
+    def estado_visible(self) -> EstadoVisible:
+        """Una importación que dejó archivos sin aplicar no se muestra "Exitosa".
+
+        Para Celery salió bien (el error de un archivo queda en el archivo y la tarea
+        termina), pero la persona quiere saber si su lista se aplicó.
+        """
+        normal = EstadoVisible(self.estado, self.get_estado_display())
+        if self.estado != self.Estado.EXITOSA:
+            return normal
+        cuantos = Counter(self.estados_de_archivos().values())
+        problemas = [estado for estado in SIN_APLICAR if cuantos[estado]]
+        if not problemas:
+            return normal
+        partes = [
+            f"{cuantos[e]} {SIN_APLICAR[e].singular if cuantos[e] == 1 else SIN_APLICAR[e].plural}"
+            for e in problemas
+        ]
+        if procesados := cuantos[ArchivoPendiente.Estado.PROCESADO]:
+            partes.append(f"{procesados} procesado{'s' if procesados > 1 else ''}")
+        peor = SIN_APLICAR[problemas[0]]
+        return EstadoVisible(peor.clase, peor.etiqueta, f"Terminó: {', '.join(partes)}.")
 
     def perdida(self, ids_en_broker: set[str] | None, ahora=None) -> bool:
         """Encolada pero su mensaje ya no está en el broker (p. ej. Redis se reinició)."""

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from core_config.permisos import staff_requerido
 from importaciones import services as importaciones
+from importaciones.models import ArchivoPendiente
 
 from . import services
 from .broker import estado_broker, ids_en_broker
@@ -91,12 +92,16 @@ def detalle(request: HttpRequest, pk: int) -> HttpResponse:
     )
     _marcar_perdidas([registro])
     reenvio = RegistroTarea.objects.filter(tarea_id=registro.reenviada_como).first()
+    # Una tarea sin archivo propio (barrido, "procesar ahora") lista los que procesó.
+    otros = [i for i in registro.estados_de_archivos() if i != registro.archivo_id]
+    archivos = ArchivoPendiente.objects.filter(pk__in=otros).select_related("proveedor")
     return render(
         request,
         "monitor_tareas/detalle.html",
         {
             "registro": registro,
             "reenvio": reenvio,
+            "archivos": archivos,
             "argumentos": json.dumps(registro.argumentos, indent=2, ensure_ascii=False),
             "resultado": json.dumps(registro.resultado, indent=2, ensure_ascii=False),
         },

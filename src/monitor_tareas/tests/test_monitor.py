@@ -132,3 +132,112 @@ def test_con_el_broker_caido_la_pagina_avisa_sin_colgarse(cliente_staff, monkeyp
     contenido = cliente_staff.get("/tareas/estado/").content.decode()
     assert "Broker no disponible" in contenido
     assert time.monotonic() - inicio < 5
+
+
+def archivo_de(
+    proveedor: Proveedor,
+    estado: str = "procesado",
+    nombre: str = "tornillo.xlsx",
+    hoja: str = "Herramientas",
+    **campos,
+) -> ArchivoPendiente:
+    subida = Subida.objects.create(
+        proveedor=proveedor, nombre_original=nombre, formato="xlsx", tamano=1
+    )
+    return ArchivoPendiente.objects.create(
+        proveedor=proveedor,
+        subida=subida,
+        hoja_origen=hoja,
+        mapeo={},
+        nombre_archivo_origen=nombre,
+        estado=estado,
+        **campos,
+    )
+
+
+def importacion(*archivos: ArchivoPendiente, **campos) -> RegistroTarea:
+    """Lo que deja el worker: la tarea "salió bien" y devuelve el resumen de cada archivo."""
+    return crear(resultado=[a.resumen() for a in archivos], **campos)
+
+
+def test_un_archivo_que_fallo_en_segundo_plano_no_figura_exitosa(cliente_staff, proveedor):
+    archivo = archivo_de(proveedor, "error", mensaje_error="La hoja no tiene filas con precio.")
+    registro = importacion(archivo, archivo=archivo, proveedor=proveedor)
+
+    lista = cliente_staff.get("/tareas/", {"parcial": 1}).content.decode()
+    fila = lista[lista.index(f'id="tarea-{registro.pk}"') :]
+    fila = fila[: fila.index("</tr>")]
+    assert 'class="estado con-errores"' in fila and ">Con errores</span>" in fila
+    assert "Exitosa" not in fila
+    assert 'title="Terminó: 1 archivo con error."' in fila
+
+    detalle = cliente_staff.get(f"/tareas/{registro.pk}/").content.decode()
+    h1 = detalle[detalle.index("<h1>") : detalle.index("</h1>")]
+    assert "Con errores" in h1 and "Exitosa" not in h1
+    assert "Terminó: 1 archivo con error." in detalle
+    assert "La hoja no tiene filas con precio." in detalle
+    assert "Reintentar" in detalle
+
+
+def test_un_archivo_que_agoto_sus_intentos_sin_resumen_tampoco_figura_exitosa(proveedor):
+    # El reclamo lo deja en error y la tarea no lo devuelve (services.reclamar_siguiente).
+    archivo = archivo_de(proveedor, "error")
+    registro = crear(resultado=[], archivo=archivo, proveedor=proveedor)
+    assert registro.estado_visible.etiqueta == "Con errores"
+
+
+def test_la_tarea_sin_archivo_propio_cuenta_y_lista_los_archivos_que_proceso(
+    cliente_staff, proveedor
+):
+    bien = archivo_de(proveedor, "procesado", nombre="uno.csv", hoja="CSV")
+    revisar = archivo_de(proveedor, "revisar", nombre="dos.csv", hoja="CSV")
+    registro = importacion(bien, revisar)
+    assert registro.estado_visible == (
+        "a-revisar",
+        "A revisar",
+        "Terminó: 1 archivo a revisar, 1 procesado.",
+    )
+    detalle = cliente_staff.get(f"/tareas/{registro.pk}/").content.decode()
+    assert "Procesamiento de archivos pendientes" in detalle
+    for archivo in (bien, revisar):
+        assert f'href="/importaciones/archivos/{archivo.pk}/"' in detalle
+    assert ">A revisar</span>" in detalle and ">Procesado</span>" in detalle
+
+
+def test_una_importacion_que_se_aplico_sigue_siendo_exitosa(proveedor):
+    archivo = archivo_de(proveedor, "procesado")
+    registro = importacion(archivo, archivo=archivo)
+    assert registro.estado_visible == ("exitosa", "Exitosa", "")
+    assert crear(estado=ESTADO.FALLIDA).estado_visible.etiqueta == "Fallida"
+
+
+def test_la_pagina_de_la_tarea_habla_de_la_importacion_y_pliega_lo_tecnico(
+    cliente_staff, proveedor
+):
+    archivo = archivo_de(
+        proveedor,
+        "procesando",
+        filas_totales=20_000,
+        filas_leidas=5_000,
+        iniciado_en=timezone.now() - timedelta(seconds=60),
+    )
+    registro = crear(
+        estado=ESTADO.ACTIVA,
+        archivo=archivo,
+        proveedor=proveedor,
+        argumentos={"args": [], "kwargs": {"archivo_id": archivo.pk}},
+    )
+    contenido = cliente_staff.get(f"/tareas/{registro.pk}/").content.decode()
+    h1 = contenido[contenido.index("<h1>") : contenido.index("</h1>")]
+    assert "Importación de «tornillo.xlsx»" in h1 and "procesar_pendientes" not in h1
+    assert "El Tornillo (TOR) · tornillo.xlsx · hoja «Herramientas»" in contenido
+    assert ">Procesando</span>" in contenido
+    assert "25 %" in contenido and "faltan ~3 min" in contenido
+    assert '<progress max="20000" value="5000">' in contenido
+    assert f'href="/importaciones/archivos/{archivo.pk}/"' in contenido
+    # El nombre de Celery y el JSON, sólo dentro del pliegue.
+    tecnicos = contenido[contenido.index("<details") : contenido.index("</details>")]
+    assert "<summary>Detalles técnicos</summary>" in tecnicos
+    assert "importaciones.procesar_pendientes" in tecnicos
+    assert f"&quot;archivo_id&quot;: {archivo.pk}" in tecnicos
+    assert "importaciones.procesar_pendientes" not in contenido.replace(tecnicos, "")
