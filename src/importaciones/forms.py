@@ -1,4 +1,5 @@
 import unicodedata
+from itertools import zip_longest
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -8,6 +9,7 @@ from proveedores.models import Proveedor
 
 from .models import CAMPOS, CAMPOS_REQUERIDOS
 from .planillas import HojaPrevia, letra_columna
+from .sugerencias import encabezado_combinado
 
 ETIQUETAS = {
     "codigo": "Código",
@@ -98,7 +100,15 @@ class MapeoHojaForm(forms.Form):
     """Qué hoja importar, en qué fila está el encabezado y qué columna tiene cada dato."""
 
     importar = forms.BooleanField(required=False)
-    fila_encabezado = forms.IntegerField(min_value=1, label="Fila de encabezado")
+    fila_encabezado = forms.IntegerField(
+        min_value=1,
+        label="Fila de encabezado",
+        error_messages={
+            "required": "Poné el número de la fila del encabezado.",
+            "invalid": "Poné el número de la fila del encabezado (un número entero, p. ej. 4).",
+            "min_value": "La fila de encabezado es un número de 1 en adelante.",
+        },
+    )
     sin_codigo = forms.BooleanField(
         label="Sin columna de código",
         required=False,
@@ -108,13 +118,15 @@ class MapeoHojaForm(forms.Form):
     def __init__(self, *args, hoja: HojaPrevia, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.hoja = hoja
+        if hoja.total_filas:
+            # Django completa este mensaje con %: un «%» en el nombre de la hoja va doble.
+            mensaje = self._fuera_de_rango().replace("%", "%%")
+            self.fields["fila_encabezado"].error_messages["min_value"] = mensaje
         encabezado = self._encabezado()
         opciones = [("", "—")] + [
             (
                 letra_columna(i),
-                f"{letra_columna(i)} · {str(texto)[:30]}"
-                if texto not in (None, "")
-                else letra_columna(i),
+                f"{letra_columna(i)} · {texto[:40]}" if texto else letra_columna(i),
             )
             for i, texto in enumerate(encabezado + [""] * (max(hoja.ancho, 1) - len(encabezado)))
         ]
@@ -123,14 +135,42 @@ class MapeoHojaForm(forms.Form):
                 label=ETIQUETAS[campo], choices=opciones, required=False
             )
 
-    def _encabezado(self) -> list:
+    def _encabezado(self) -> list[str]:
+        """El título de cada columna en la fila de encabezado (la que se mandó, si es un
+        número, o la propuesta), con las filas de abajo si está partido en varias: dos
+        columnas «PRECIO» / «ACTUAL» y «PRECIO» / «ANTERIOR» no pueden verse iguales."""
         fila = self.initial.get("fila_encabezado") or 1
-        return list(self.hoja.filas[fila - 1]) if 0 < fila <= len(self.hoja.filas) else []
+        if self.is_bound:
+            enviada = self.data.get(self.add_prefix("fila_encabezado"), "")
+            fila = int(enviada) if enviada.strip().isdigit() else fila
+        if not 0 < fila <= len(self.hoja.filas):
+            return []
+        combinados, _alto = encabezado_combinado(self.hoja.filas, fila)
+        return [
+            combinado or ("" if celda in (None, "") else str(celda).strip())
+            for combinado, celda in zip_longest(combinados, self.hoja.filas[fila - 1])
+        ]
+
+    def _fuera_de_rango(self) -> str:
+        nombre, total = self.hoja.nombre, self.hoja.total_filas
+        if total == 1:
+            return f"La hoja «{nombre}» tiene una sola fila: la fila de encabezado es la 1."
+        return (
+            f"La hoja «{nombre}» tiene {total} filas: la fila de encabezado tiene que estar "
+            f"entre 1 y {total}."
+        )
 
     def clean(self) -> dict:
         datos = super().clean()
         if not datos.get("importar"):
             return datos
+        # Sólo en las hojas que se importan: una hoja vacía que no se marca no tiene que
+        # trabar la confirmación de las otras.
+        total = self.hoja.total_filas
+        if total == 0:
+            self.add_error("fila_encabezado", f"La hoja «{self.hoja.nombre}» está vacía.")
+        elif total is not None and datos.get("fila_encabezado", 0) > total:
+            self.add_error("fila_encabezado", self._fuera_de_rango())
         if datos.get("sin_codigo"):
             # El código no se lee: que una columna elegida antes no quede "usada".
             datos["codigo"] = ""

@@ -29,6 +29,19 @@ FIRMA_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DELIMITADORES = (";", ",", "\t", "|")
 CODIFICACIONES = ("utf-8-sig", "cp1252")
 MUESTRA_CSV = 64 * 1024
+# Lo que no es una planilla y se reconoce por cómo empieza (en minúsculas, sin BOM ni
+# espacios adelante): el mensaje dice qué es. Un PDF puede no tener bytes NUL al principio.
+FIRMAS_DE_OTROS_ARCHIVOS = (
+    (b"%pdf-", "un documento PDF"),
+    (b"\x89png\r\n\x1a\n", "una imagen PNG"),
+    (b"\xff\xd8\xff", "una imagen JPEG"),
+    (b"gif87a", "una imagen GIF"),
+    (b"gif89a", "una imagen GIF"),
+    (b"{\\rtf", "un documento RTF (de Word o WordPad)"),
+    (b"<!doctype html", "una página web (HTML)"),
+    (b"<html", "una página web (HTML)"),
+    (b"<?xml", "un archivo XML"),
+)
 # Un .xls BIFF2–BIFF5 "crudo" (sin contenedor OLE) empieza con un registro BOF:
 # 0x09 y la versión (0x00, 0x02, 0x04 o 0x08).
 VERSIONES_BIFF = (0x00, 0x02, 0x04, 0x08)
@@ -51,6 +64,10 @@ class ErrorPlanilla(Exception):
 class HojaPrevia:
     nombre: str
     filas: list[list[Celda]] = field(default_factory=list)
+    # Cuántas filas tiene la hoja entera (la vista previa lee sólo las primeras), o None si
+    # no se sabe sin leerla toda. En un CSV es la cantidad de líneas: una celda entre
+    # comillas con saltos de línea la hace contar de más, nunca de menos.
+    total_filas: int | None = None
 
     @property
     def ancho(self) -> int:
@@ -102,9 +119,22 @@ def detectar_formato(archivo: IO[bytes]) -> str:
         return "xls"
     muestra = archivo.read(MUESTRA_CSV)
     archivo.seek(0)
+    inicio = muestra[:64].removeprefix(codecs.BOM_UTF8).lstrip().lower()
+    for firma, que_es in FIRMAS_DE_OTROS_ARCHIVOS:
+        if inicio.startswith(firma):
+            raise ErrorPlanilla(
+                f"No es una planilla: es {que_es}. Subí la lista en Excel (.xlsx o .xls), "
+                "ODS o CSV; si Excel la abre, guardala desde ahí como .xlsx."
+            )
     if b"\x00" in muestra:
         raise ErrorPlanilla(
             "No es una planilla: el formato no es Excel, ODS ni texto separado por comas."
+        )
+    _codificacion, texto = _decodificar(muestra)
+    if not _es_tabla(texto, completo=len(muestra) < MUESTRA_CSV):
+        raise ErrorPlanilla(
+            "No es una planilla: el archivo es texto, pero no una tabla separada por comas, "
+            "punto y coma o tabulaciones."
         )
     return "csv"
 
@@ -128,16 +158,21 @@ def leer_vista_previa(archivo: IO[bytes], formato: str, max_filas: int = 30) -> 
         return _xlsx_vista_previa(archivo, max_filas)
     if formato == "csv":
         filas = []
+        total: int | None = None
         for _numero, fila in iterar_filas_csv(archivo):
-            filas.append(list(fila))
             if len(filas) >= max_filas:
                 break
-        return [HojaPrevia("CSV", filas)]
+            filas.append(list(fila))
+        else:
+            total = len(filas)
+        return [HojaPrevia("CSV", filas, total if total is not None else _lineas_csv(archivo))]
     if formato == "xls" and _biff_crudo(archivo):
         libro_xlrd = _abrir_xlrd(archivo)
         return [
             HojaPrevia(
-                hoja.name, [_fila_xlrd(libro_xlrd, hoja, r) for r in range(hoja.nrows)][:max_filas]
+                hoja.name,
+                [_fila_xlrd(libro_xlrd, hoja, r) for r in range(hoja.nrows)][:max_filas],
+                hoja.nrows,
             )
             for hoja in libro_xlrd.sheets()
         ]
@@ -147,8 +182,30 @@ def leer_vista_previa(archivo: IO[bytes], formato: str, max_filas: int = 30) -> 
     hojas = []
     for nombre in _hojas_de_trabajo(libro):
         hoja = _hoja_calamine(libro, nombre)
-        hojas.append(HojaPrevia(nombre, hoja.to_python(skip_empty_area=False, nrows=max_filas)))
+        # calamine ya cargó la hoja entera: `end` es la última celda con algo (base 0).
+        total = hoja.end[0] + 1 if hoja.end else 0
+        filas = hoja.to_python(skip_empty_area=False, nrows=max_filas)
+        hojas.append(HojaPrevia(nombre, filas, total))
     return hojas
+
+
+def _lineas_csv(archivo: IO[bytes]) -> int:
+    """Las filas de un CSV contando sus fines de línea (CRLF, LF o CR sueltos, como csv.reader).
+
+    Lee el archivo entero, pero sólo cuenta bytes: ~0,2 s con 100 MB (sólo hace falta si el
+    CSV tiene más filas que la vista previa).
+    """
+    archivo.seek(0)
+    saltos = 0
+    anterior = b""
+    while bloque := archivo.read(1 << 20):
+        retornos = bloque.count(b"\r")
+        saltos += bloque.count(b"\n") + retornos - (bloque.count(b"\r\n") if retornos else 0)
+        if anterior == b"\r" and bloque.startswith(b"\n"):
+            saltos -= 1  # un \r\n partido entre dos bloques
+        anterior = bloque[-1:]
+    archivo.seek(0)
+    return saltos + (anterior not in (b"", b"\n", b"\r"))
 
 
 def _xlsx_vista_previa(archivo: IO[bytes], max_filas: int) -> list[HojaPrevia]:
@@ -159,7 +216,16 @@ def _xlsx_vista_previa(archivo: IO[bytes], max_filas: int) -> list[HojaPrevia]:
         with zipfile.ZipFile(archivo) as libro:
             hojas = []
             for nombre, ruta in _xlsx_hojas(libro):
-                hojas.append(HojaPrevia(nombre, _xlsx_primeras_filas(libro, ruta, max_filas)))
+                filas, completa = _xlsx_primeras_filas(libro, ruta, max_filas)
+                if completa:
+                    total = len(filas)
+                else:
+                    # La dimensión que declara la hoja (si es menos de lo que ya se vio, está
+                    # mal escrita) o, sin ella, la última fila del XML.
+                    total = _xlsx_filas_declaradas(libro, ruta)
+                    if not total or total <= max_filas:
+                        total = _xlsx_ultima_fila(libro, ruta)
+                hojas.append(HojaPrevia(nombre, filas, total))
             _xlsx_resolver_textos(libro, hojas)
     except (zipfile.BadZipFile, KeyError, SyntaxError) as error:
         raise ErrorPlanilla("No se pudo leer el archivo Excel: está dañado.") from error
@@ -196,7 +262,10 @@ class _TextoCompartido(int):
     """Índice a la tabla de textos compartidos, resuelto después de leer las filas."""
 
 
-def _xlsx_primeras_filas(libro: zipfile.ZipFile, ruta: str, max_filas: int) -> list[list[Celda]]:
+def _xlsx_primeras_filas(
+    libro: zipfile.ZipFile, ruta: str, max_filas: int
+) -> tuple[list[list[Celda]], bool]:
+    """Las primeras `max_filas` filas de la hoja, y si con ellas se terminó la hoja."""
     filas: list[list[Celda]] = []
     fila: list[Celda] = []
     numero_fila = 0
@@ -209,7 +278,7 @@ def _xlsx_primeras_filas(libro: zipfile.ZipFile, ruta: str, max_filas: int) -> l
             if etiqueta == "row":
                 numero_fila = int(elemento.get("r") or numero_fila + 1)
                 if numero_fila > max_filas:
-                    break
+                    return filas, False
                 while len(filas) < numero_fila - 1:
                     filas.append([])
                 fila = []
@@ -228,7 +297,7 @@ def _xlsx_primeras_filas(libro: zipfile.ZipFile, ruta: str, max_filas: int) -> l
         elif etiqueta == "row":
             filas.append(fila)
         elemento.clear()
-    return filas
+    return filas, True
 
 
 def _xlsx_valor(tipo: str, valor: str | None, texto_en_linea: list[str]) -> Celda:
@@ -294,11 +363,7 @@ def filas_estimadas(archivo: IO[bytes], formato: str, hoja: str) -> int | None:
         if formato == "xlsx":
             with zipfile.ZipFile(archivo) as libro:
                 ruta = dict(_xlsx_hojas(libro)).get(hoja)
-                if ruta is None:
-                    return None
-                with libro.open(ruta) as xml:
-                    encontrado = _DIMENSION.search(xml.read(4096))
-                return int(encontrado.group(1)) if encontrado and encontrado.group(1) else None
+                return _xlsx_filas_declaradas(libro, ruta) if ruta else None
         if formato == "csv":
             muestra = archivo.read(MUESTRA_CSV)
             lineas = muestra.count(b"\n")
@@ -311,6 +376,38 @@ def filas_estimadas(archivo: IO[bytes], formato: str, hoja: str) -> int | None:
     finally:
         archivo.seek(0)
     return None
+
+
+def _xlsx_filas_declaradas(libro: zipfile.ZipFile, ruta: str) -> int | None:
+    """La última fila según el <dimension> del principio de la hoja (lo escribe quien la
+    generó: casi siempre está, y casi siempre es cierta)."""
+    with libro.open(ruta) as xml:
+        encontrado = _DIMENSION.search(xml.read(4096))
+    return int(encontrado.group(1)) if encontrado and encontrado.group(1) else None
+
+
+_FILA_CON_NUMERO = re.compile(rb"""<(?:\w+:)?row\s[^>]*?(?<=\s)r\s*=\s*["'](\d+)["']""")
+
+
+def _xlsx_ultima_fila(libro: zipfile.ZipFile, ruta: str) -> int | None:
+    """El número de la última <row> de la hoja, para las que no declaran su dimensión
+    (Google Sheets no la escribe). Sólo descomprime el XML, sin interpretarlo: ~1 ms por MB;
+    None si la hoja pasa de UMBRAL_XLSX_STREAMING o sus filas no dicen su número."""
+    if libro.getinfo(ruta).file_size > UMBRAL_XLSX_STREAMING:
+        return None
+    cola = b""
+    fin = None
+    with libro.open(ruta) as xml:
+        while bloque := xml.read(BLOQUE_XML):
+            cola = cola[-4096:] + bloque  # con algo del anterior: una etiqueta partida
+            if b"sheetData" in cola and (fin := _FIN_DE_DATOS.search(cola)):
+                break
+    datos = cola[: fin.start()] if fin else cola
+    # Las últimas filas alcanzan (buscar en todo el bloque es más lento); si una sola ocupa
+    # más que eso, en todo.
+    numeros = _FILA_CON_NUMERO.findall(datos, max(len(datos) - 65536, 0))
+    numeros = numeros or _FILA_CON_NUMERO.findall(datos)
+    return int(numeros[-1]) if numeros else None
 
 
 def iterar_filas(archivo: IO[bytes], formato: str, hoja: str) -> Iterator[tuple[int, list[Celda]]]:
@@ -876,14 +973,19 @@ def _ods_tablas(archivo: IO[bytes]) -> Iterator[tuple[str, Iterator[list[Celda] 
 def _ods_vista_previa(archivo: IO[bytes], max_filas: int) -> list[HojaPrevia]:
     hojas = []
     for nombre, filas in _ods_tablas(archivo):
-        hoja = HojaPrevia(nombre)
+        hoja = HojaPrevia(nombre, total_filas=0)
+        numero = 0
+        # Se recorre la hoja entera (_ods_tablas la recorre igual para llegar a la siguiente)
+        # para saber cuál es su última fila con algo, numerada como en _ods_filas.
         for fila in filas:
             if isinstance(fila, int):
                 hoja.filas.extend([] for _ in range(min(fila, max_filas - len(hoja.filas))))
+                numero += fila
             else:
-                hoja.filas.append(fila)
-            if len(hoja.filas) >= max_filas:
-                break
+                numero += 1
+                hoja.total_filas = numero
+                if len(hoja.filas) < max_filas:
+                    hoja.filas.append(fila)
         # Las filas vacías del final no son parte de la vista previa.
         while hoja.filas and not hoja.filas[-1]:
             hoja.filas.pop()
@@ -942,19 +1044,24 @@ def detectar_csv(archivo: IO[bytes]) -> tuple[str, str]:
     archivo.seek(0)
     muestra = archivo.read(MUESTRA_CSV)
     archivo.seek(0)
+    codificacion, texto = _decodificar(muestra)
+    return codificacion, _detectar_delimitador(texto)
+
+
+def _decodificar(muestra: bytes) -> tuple[str, str]:
+    """(codificación, texto) del principio de un CSV: UTF-8 (con o sin BOM) o cp1252."""
     for codificacion in CODIFICACIONES:
         # Decodificación incremental: la muestra puede cortar un carácter al final.
         try:
-            texto = codecs.getincrementaldecoder(codificacion)().decode(muestra, final=False)
-            break
+            return codificacion, codecs.getincrementaldecoder(codificacion)().decode(
+                muestra, final=False
+            )
         except UnicodeDecodeError:
             continue
-    else:
-        raise ErrorPlanilla(
-            "No se reconoce la codificación del CSV (se probó UTF-8 y Windows-1252). "
-            "Guardalo como «CSV UTF-8» y volvé a subirlo."
-        )
-    return codificacion, _detectar_delimitador(texto)
+    raise ErrorPlanilla(
+        "No se reconoce la codificación del CSV (se probó UTF-8 y Windows-1252). "
+        "Guardalo como «CSV UTF-8» y volvé a subirlo."
+    )
 
 
 def _detectar_delimitador(texto: str) -> str:
@@ -964,13 +1071,36 @@ def _detectar_delimitador(texto: str) -> str:
     mejor, puntaje_mejor = ",", (0, 0)
     for delimitador in DELIMITADORES:
         anchos = [len(fila) for fila in csv.reader(lineas, delimiter=delimitador) if any(fila)]
+        # Las líneas que no parte (un título arriba de la lista) no votan: en un archivo
+        # chico podrían ser tantas como las de datos y descalificar al delimitador.
+        anchos = [ancho for ancho in anchos if ancho >= 2]
         if not anchos:
             continue
         ancho_comun = max(set(anchos), key=anchos.count)
-        if ancho_comun < 2:
-            continue
         # Gana el que parte más líneas en la misma cantidad de columnas.
         puntaje = (anchos.count(ancho_comun), ancho_comun)
         if puntaje > puntaje_mejor:
             mejor, puntaje_mejor = delimitador, puntaje
     return mejor
+
+
+def _es_tabla(texto: str, completo: bool) -> bool:
+    """Si el principio de un archivo de texto es una tabla: con el delimitador que se detecta,
+    al menos la mitad de las líneas con algo se parten en 2 campos o más, y la mayoría de
+    esas en la misma cantidad. Un título arriba (una línea de un campo) no la descalifica;
+    un texto corrido, o una sola columna (no hay precio al lado de nada), sí."""
+    lineas = texto.splitlines()[:50]
+    if not completo and len(lineas) > 1:
+        lineas = lineas[:-1]  # la última puede estar cortada
+    filas = [
+        fila
+        for fila in csv.reader(lineas, delimiter=_detectar_delimitador(texto))
+        if any(campo.strip() for campo in fila)
+    ]
+    # Partida: 2 campos con algo («Saludos,» no cuenta); el ancho es con los vacíos, que en
+    # una planilla exportada son parejos (";;;;" al final de cada fila).
+    partidas = [len(fila) for fila in filas if sum(1 for c in fila if c.strip()) >= 2]
+    if not partidas or 2 * len(partidas) < len(filas):
+        return False
+    ancho_comun = max(set(partidas), key=partidas.count)
+    return 2 * partidas.count(ancho_comun) >= len(partidas)

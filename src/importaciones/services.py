@@ -35,10 +35,12 @@ from kombu.exceptions import OperationalError as ErrorBroker
 
 from proveedores.models import Proveedor
 
+from . import hojas as hojas_del_libro
 from .carga import SaltoDeEscala, cargar_precios
 from .interpretacion import FilaPrevia, Interprete, interpretar_filas
 from .lector import Lectura
 from .models import ArchivoPendiente, ConfigImportacion, Subida
+from .normalizacion import descripcion_normalizada
 from .planillas import ErrorPlanilla, HojaPrevia, detectar_formato, leer_vista_previa
 from .sugerencias import huella_encabezado, sugerir_mapeo
 from .verificacion import verificar_contenedor
@@ -113,6 +115,10 @@ class HojaPropuesta:
     # La convención decimal que dejaron las listas anteriores (la usa el lector si ésta
     # no la deja clara): la vista previa interpretada tiene que usar la misma.
     separador_guardado: str = ""
+    # Si la página la propone marcada: la elección guardada del proveedor o, si no hay, una
+    # hoja completa que no parece copia de otra.
+    importar: bool = False
+    aviso: str = ""  # "parece una copia de «Reemplazable» con otros precios"
 
 
 # Filas que se leen de cada hoja: ~20 filas de datos debajo de un encabezado que esté hasta
@@ -127,8 +133,10 @@ def vista_previa(subida: Subida) -> list[HojaPropuesta]:
         hojas = leer_vista_previa(archivo, subida.formato, max_filas=FILAS_VISTA_PREVIA)
     configuraciones = list(subida.proveedor.configuraciones.all())
     propuestas = []
+    configs_de_cada_hoja = []
     for hoja in hojas:
         config = _configuracion_para(hoja, configuraciones)
+        configs_de_cada_hoja.append(config)
         if config:
             mapeo = config.mapeo()
             motivos = {
@@ -141,17 +149,71 @@ def vista_previa(subida: Subida) -> list[HojaPropuesta]:
                     "configuración guardada: la lista no trae códigos, cada artículo se "
                     "identifica por su descripción"
                 )
-            propuestas.append(
-                HojaPropuesta(hoja, mapeo, motivos, "configuracion", True, config.separador_decimal)
+            columnas = mapeo["columnas"]
+            completa = bool(
+                columnas["descripcion"]
+                and columnas["precio"]
+                and (columnas["codigo"] or mapeo["sin_codigo"])
+            )
+            propuesta = HojaPropuesta(
+                hoja, mapeo, motivos, "configuracion", completa, config.separador_decimal
             )
         else:
             sugerencia = sugerir_mapeo(hoja.filas)
-            propuestas.append(
-                HojaPropuesta(
-                    hoja, sugerencia.mapeo(), sugerencia.motivos, "sugerencia", sugerencia.completa
-                )
+            propuesta = HojaPropuesta(
+                hoja, sugerencia.mapeo(), sugerencia.motivos, "sugerencia", sugerencia.completa
             )
+        propuestas.append(propuesta)
+    avisos = hojas_del_libro.copias(
+        {p.hoja.nombre: muestra_de(p, subida.formato) for p in propuestas if p.completa}
+    )
+    for propuesta, config in zip(propuestas, configs_de_cada_hoja, strict=True):
+        propuesta.aviso = avisos.get(propuesta.hoja.nombre, "")
+        # La elección de la persona la última vez manda; si no hay, la copia no se marca.
+        propuesta.importar = propuesta.completa and (
+            config.importar if config else not propuesta.aviso
+        )
     return propuestas
+
+
+def muestra_de(propuesta: HojaPropuesta, formato: str) -> hojas_del_libro.Muestra:
+    """Código → precio de las filas de la vista previa, como se importarían (la primera)."""
+    try:
+        filas = filas_interpretadas(
+            propuesta.hoja,
+            propuesta.mapeo,
+            formato,
+            propuesta.separador_guardado,
+            cantidad=FILAS_VISTA_PREVIA,
+        )
+    except ErrorPlanilla:
+        return {}
+    muestra: hojas_del_libro.Muestra = {}
+    for fila in filas:
+        if fila.datos is not None:
+            datos = fila.datos
+            muestra.setdefault(
+                datos["codigo_clave"],
+                (datos["codigo"], datos["precio"], descripcion_normalizada(datos["descripcion"])),
+            )
+    return muestra
+
+
+def conflictos_entre_hojas(
+    subida: Subida, propuestas: list[HojaPropuesta], elecciones: dict[str, dict]
+) -> list[hojas_del_libro.Conflicto]:
+    """Los códigos que dos hojas elegidas traen con distinto precio (en la vista previa)."""
+    if len(elecciones) < 2:
+        return []
+    por_nombre = {p.hoja.nombre: p for p in propuestas}
+    muestras = {}
+    for nombre, mapeo in elecciones.items():
+        propuesta = por_nombre[nombre]
+        elegida = HojaPropuesta(
+            propuesta.hoja, mapeo, {}, propuesta.origen, True, propuesta.separador_guardado
+        )
+        muestras[nombre] = muestra_de(elegida, subida.formato)
+    return hojas_del_libro.conflictos(muestras)
 
 
 def filas_interpretadas(
@@ -215,9 +277,13 @@ def _configuracion_para(
     huella (cargada a mano en el admin) se usa si se llama como la hoja. Si el
     formato cambió, no se aplica la vieja: leería columnas equivocadas.
     """
-    for config in configuraciones:
-        if config.huella and config.huella == _huella(hoja, config.fila_encabezado):
-            return config
+    # Una copia de la hoja del proveedor suele tener el mismo encabezado: primero la
+    # configuración de la hoja con ese nombre, si reconoce el encabezado.
+    reconocen = [
+        c for c in configuraciones if c.huella and c.huella == _huella(hoja, c.fila_encabezado)
+    ]
+    if reconocen:
+        return min(reconocen, key=lambda c: c.nombre_config != hoja.nombre[:120])
     for config in configuraciones:
         if not config.huella and config.nombre_config == hoja.nombre:
             return config
@@ -228,17 +294,32 @@ def _configuracion_para(
 
 
 def confirmar_importacion(
-    subida: Subida, elecciones: dict[str, dict], encolar: bool = True
+    subida: Subida,
+    elecciones: dict[str, dict],
+    encolar: bool = True,
+    omitidas: dict[str, dict] | None = None,
 ) -> list[ArchivoPendiente]:
     """Crea un ArchivoPendiente por hoja elegida y guarda el mapeo como configuración.
 
-    `elecciones` va de nombre de hoja a mapeo ({"fila_encabezado", "columnas"}).
-    El aviso al worker sale sólo después del commit, así nunca procesa algo
-    que todavía no está en la base.
+    `elecciones` va de nombre de hoja a mapeo ({"fila_encabezado", "columnas"}); las
+    `omitidas` (hoja → mapeo propuesto) quedan recordadas como "no importar" para la
+    próxima lista del proveedor. El aviso al worker sale sólo después del commit, así
+    nunca procesa algo que todavía no está en la base.
     """
     hojas = {propuesta.hoja.nombre: propuesta.hoja for propuesta in vista_previa(subida)}
     archivos = []
     with transaction.atomic():
+        for nombre_hoja, mapeo in (omitidas or {}).items():
+            config, creada = ConfigImportacion.objects.get_or_create(
+                proveedor=subida.proveedor,
+                nombre_config=nombre_hoja[:120],
+                defaults={"fila_encabezado": mapeo["fila_encabezado"], "importar": False},
+            )
+            if creada:
+                config.aplicar_mapeo(mapeo)
+                config.huella = _huella(hojas[nombre_hoja], mapeo["fila_encabezado"])
+            config.importar = False
+            config.save()
         for nombre_hoja, mapeo in elecciones.items():
             config, _creada = ConfigImportacion.objects.get_or_create(
                 proveedor=subida.proveedor,
@@ -247,6 +328,7 @@ def confirmar_importacion(
             )
             config.aplicar_mapeo(mapeo)
             config.huella = _huella(hojas[nombre_hoja], mapeo["fila_encabezado"])
+            config.importar = True
             config.save()
             archivos.append(
                 ArchivoPendiente.objects.create(

@@ -70,7 +70,7 @@ def mapeo(request: HttpRequest, subida_id: int) -> HttpResponse:
     formularios = []
     for indice, propuesta in enumerate(propuestas):
         inicial = {
-            "importar": propuesta.completa,
+            "importar": propuesta.importar,
             "fila_encabezado": propuesta.mapeo["fila_encabezado"],
             "sin_codigo": propuesta.mapeo.get("sin_codigo", False),
             **propuesta.mapeo["columnas"],
@@ -81,17 +81,26 @@ def mapeo(request: HttpRequest, subida_id: int) -> HttpResponse:
             )
         )
 
+    conflictos = []
     if request.method == "POST" and all(f.is_valid() for f in formularios):
         elecciones = {f.hoja.nombre: f.mapeo() for f in formularios if f.cleaned_data["importar"]}
-        if elecciones:
-            archivos = services.confirmar_importacion(subida, elecciones)
+        if not request.POST.get("importar_igual"):
+            # El mismo código con dos precios en dos hojas elegidas: que una persona lo vea
+            # antes de que la última hoja pise a la otra.
+            conflictos = services.conflictos_entre_hojas(subida, propuestas, elecciones)
+        if elecciones and not conflictos:
+            omitidas = {
+                p.hoja.nombre: p.mapeo for p in propuestas if p.hoja.nombre not in elecciones
+            }
+            archivos = services.confirmar_importacion(subida, elecciones, omitidas=omitidas)
             messages.success(
                 request,
                 f"Se encolaron {len(archivos)} hoja(s) de «{subida.nombre_original}»: "
                 "se procesan en segundo plano.",
             )
             return redirect("importaciones:cola", proveedor_id=subida.proveedor_id)
-        messages.error(request, "Marcá al menos una hoja para importar.")
+        elif not elecciones:
+            messages.error(request, "Marcá al menos una hoja para importar.")
 
     hojas = []
     for indice, (form, propuesta) in enumerate(zip(formularios, propuestas, strict=True)):
@@ -111,7 +120,12 @@ def mapeo(request: HttpRequest, subida_id: int) -> HttpResponse:
     return render(
         request,
         "importaciones/mapeo.html",
-        {"subida": subida, "hojas": hojas, "cantidad": services.FILAS_INTERPRETADAS},
+        {
+            "subida": subida,
+            "hojas": hojas,
+            "cantidad": services.FILAS_INTERPRETADAS,
+            "conflictos": conflictos,
+        },
     )
 
 

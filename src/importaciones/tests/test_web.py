@@ -71,8 +71,10 @@ def test_confirmar_encola_despues_del_commit_y_guarda_la_configuracion(
     assert len(callbacks) == 1  # un aviso al worker, recién al confirmar la transacción
     archivo = ArchivoPendiente.objects.get()
     assert (archivo.hoja_origen, archivo.estado, archivo.procesado) == ("Uno", "pendiente", False)
-    config = ConfigImportacion.objects.get(proveedor=proveedor)
+    config = ConfigImportacion.objects.get(proveedor=proveedor, importar=True)
     assert (config.nombre_config, config.col_precio, config.col_marca) == ("Uno", "D", "C")
+    # La hoja que no se marcó queda recordada para la próxima lista del proveedor.
+    assert ConfigImportacion.objects.get(proveedor=proveedor, importar=False).nombre_config == "Dos"
 
     cola = cliente_staff.get(respuesta.url)
     assert "Pendiente" in cola.content.decode()

@@ -98,7 +98,8 @@ class Command(BaseCommand):
                 )
             elegidas = [por_nombre[h] for h in hojas]
         else:
-            elegidas = [p for p in propuestas if p.completa]
+            # Las que la web propone marcadas: sin las copias de otra hoja del libro.
+            elegidas = [p for p in propuestas if p.importar]
             if not elegidas:
                 raise CommandError(
                     "No se reconocieron las columnas de código, descripción y precio en ninguna "
