@@ -8,9 +8,13 @@ código se identifica por su descripción, un precio en dólares se guarda con s
 registro de CSV con un campo de más se repara sólo si hay una única forma de hacerlo.
 """
 
+import contextlib
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
+from statistics import median
 
 from .campos import COLUMNAS_CSV
 from .normalizacion import (
@@ -40,6 +44,11 @@ SIN_CODIGO = "sin_codigo"
 REPARADA = "reparada"
 # Una fila sin código cuya descripción es esto es un total, no un artículo.
 _TOTALES = ("total", "subtotal", "total general", "totales")
+# Un título de rubro con un número suelto en la columna del precio ("BAZAR" con 0,10, la
+# marca de un descuento de sección): una sola palabra en mayúsculas, sin dígitos, y un
+# precio menor que esta fracción de la mediana de la hoja.
+_PALABRA_DE_TITULO = re.compile(r"^[A-ZÁÉÍÓÚÜÑ]{3,}$")
+FRACCION_DE_TITULO = Decimal("0.01")
 
 
 class Interprete:
@@ -69,6 +78,7 @@ class Interprete:
         )
         # Si esta lista no lo deja claro, vale la convención de las anteriores del proveedor.
         self.separador = self.separador_detectado or separador_guardado or None
+        self.precio_de_titulo = self._precio_de_titulo(primeras)
         self.filtro = FiltroDeFilas(encabezado, self.columnas, primeras)
         indice_precio = self.columnas.get("precio")
         titulo_precio = (
@@ -101,6 +111,19 @@ class Interprete:
             if anchos:
                 self.ancho_csv = max(anchos.most_common(1)[0][0], len(encabezado))
                 self.reparador = ReparadorDeRegistros(primeras, self.ancho_csv)
+
+    def _precio_de_titulo(self, primeras: list[list[Celda]]) -> Decimal:
+        """Debajo de esto, un precio junto a una palabra suelta es la marca de un título."""
+        precios = []
+        for fila in primeras:
+            with contextlib.suppress(ValorInvalido):
+                precios.append(parsear_precio(self._celda(fila, "precio"), self.separador))
+        return median(precios) * FRACCION_DE_TITULO if len(precios) >= 10 else Decimal(0)
+
+    @staticmethod
+    def _es_titulo_con_numero(codigo: str, descripcion: str) -> bool:
+        palabra = codigo if not descripcion else descripcion if not codigo else ""
+        return bool(_PALABRA_DE_TITULO.match(palabra))
 
     def _celda(self, fila: list[Celda], campo: str) -> Celda:
         indice = self.columnas.get(campo)
@@ -143,6 +166,11 @@ class Interprete:
                 observacion = SIN_CODIGO
         if isinstance(precio, ValorInvalido):
             raise precio
+        if precio < self.precio_de_titulo and self._es_titulo_con_numero(codigo, descripcion):
+            raise ValorInvalido(
+                "título de rubro (una palabra en mayúsculas con un precio muy por debajo del "
+                "resto de la hoja)"
+            )
         moneda = self.moneda_de_la_columna
         if type(valor_precio) is str and (marcada := moneda_del_precio(valor_precio)):
             moneda = marcada

@@ -44,7 +44,7 @@ CASOS = {
             21: ("FUS-0014", "111.51"),
             418: ("PON-3007", "114.73"),  # la única con coma decimal
         },
-        [237],  # ELC-17004: precio "-"
+        [237, 420],  # ELC-17004: precio "-"; "BAZAR" con 0.1 (título con la marca de descuento)
     ),
     # Encabezado partido en las filas 11–13; precio: E «PRECIO ACTUAL» (D es el anterior).
     # El bloque 2 (filas 3013+, lista vieja con otro layout) no se importa.

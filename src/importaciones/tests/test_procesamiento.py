@@ -219,3 +219,16 @@ def test_la_configuracion_guardada_se_usa_en_la_proxima_lista(planillas, proveed
         )
     assert propuestas[0].origen == "configuracion"
     assert propuestas[0].mapeo["columnas"]["precio"] == "D"
+
+
+def test_un_titulo_de_rubro_con_un_numero_suelto_no_es_un_articulo(planillas, proveedor):
+    filas = [["Código", "Descripción", "Precio"]]
+    filas += [[f"FUS-{i:04d}", f"Cupla fusión {i}", f"{500 + i * 13},17"] for i in range(12)]
+    filas += [["BAZAR", None, "0.1"], ["AB", "Abrazadera", "0,50"], ["TACHAS", None, "1059"]]
+    (archivo,) = importar(proveedor, planillas["xlsx"]({"L": filas}))
+    assert archivo.motivos_descarte == {
+        "título de rubro (una palabra en mayúsculas con un precio muy por debajo del resto "
+        "de la hoja)": 1
+    }
+    # Un artículo barato con descripción, y una palabra con un precio normal, sí se importan.
+    assert {"AB", "TACHAS"} <= set(precios_de(proveedor)) and "BAZAR" not in precios_de(proveedor)
