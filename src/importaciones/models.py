@@ -1,5 +1,4 @@
 import uuid
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -342,9 +341,3 @@ class CambioRetenido(models.Model):
 
     def __str__(self) -> str:
         return f"{self.precio_lista_id}: {self.precio_anterior} → {self.precio_nuevo}"
-
-    @property
-    def variacion(self) -> Decimal | None:
-        if not self.precio_anterior:
-            return None
-        return (self.precio_nuevo - self.precio_anterior) / self.precio_anterior * 100
