@@ -143,3 +143,13 @@ def test_no_se_deshace_una_importacion_si_despues_se_aplico_otra(
     cliente_staff.post(reverse("importaciones:deshacer", args=[agosto.pk]))
     assert precios_de(proveedor)["A1"] == Decimal("1150")
     assert PrecioDeLista.objects.filter(proveedor=proveedor).count() == 6
+
+
+def test_si_todos_los_cambios_quedan_retenidos_el_informe_no_dice_que_nada_cambio(
+    planillas, proveedor, cliente_staff
+):
+    importar_lista(planillas, proveedor, JULIO, "julio.xlsx")
+    agosto = importar_lista(planillas, proveedor, {**JULIO, "A1": "5000"}, "agosto.xlsx")
+    contenido = cliente_staff.get(reverse("importaciones:archivo", args=[agosto.pk])).content
+    assert "no cambió ningún precio" not in contenido.decode()
+    assert "Cambios retenidos: no se aplicaron (1)" in contenido.decode()
