@@ -120,10 +120,17 @@ class Interprete:
                 precios.append(parsear_precio(self._celda(fila, "precio"), self.separador))
         return median(precios) * FRACCION_DE_TITULO if len(precios) >= 10 else Decimal(0)
 
-    @staticmethod
-    def _es_titulo_con_numero(codigo: str, descripcion: str) -> bool:
+    def _es_titulo_con_numero(
+        self, codigo: str, descripcion: str, fila: list[Celda], i_precio: int
+    ) -> bool:
+        """Una palabra sola y el número, nada más en las columnas elegidas (un artículo
+        barato trae marca, bulto o código de barras)."""
         palabra = codigo if not descripcion else descripcion if not codigo else ""
-        return bool(_PALABRA_DE_TITULO.match(palabra))
+        if not _PALABRA_DE_TITULO.match(palabra):
+            return False
+        i_codigo, i_descripcion = self._indices[0], self._indices[1]
+        resto = (i for i in self._otras if i not in (i_precio, i_descripcion, i_codigo))
+        return all(fila[i] in (None, "") for i in resto)
 
     def _celda(self, fila: list[Celda], campo: str) -> Celda:
         indice = self.columnas.get(campo)
@@ -166,7 +173,9 @@ class Interprete:
                 observacion = SIN_CODIGO
         if isinstance(precio, ValorInvalido):
             raise precio
-        if precio < self.precio_de_titulo and self._es_titulo_con_numero(codigo, descripcion):
+        if precio < self.precio_de_titulo and self._es_titulo_con_numero(
+            codigo, descripcion, fila, i_precio
+        ):
             raise ValorInvalido(
                 "título de rubro (una palabra en mayúsculas con un precio muy por debajo del "
                 "resto de la hoja)"
