@@ -19,6 +19,7 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    Func,
     Q,
     QuerySet,
     Value,
@@ -67,10 +68,29 @@ def etiqueta_de_salto(factor: Decimal | int) -> str:
     return f"÷{1 / Decimal(factor):.0f}"
 
 
+class DivisorReal(Func):
+    """El divisor tal cual en PostgreSQL (numeric ÷ numeric es exacto); REAL en SQLite.
+
+    SQLite guarda un DecimalField entero ("25001.000000") como INTEGER y entre dos enteros
+    la división trunca: 2500 × 100 ÷ 25001 daba 9 y el informe mostraba "9,0 %" por un
+    +9,9996 % (y "0,0 %" por un −0,3 %, en el tramo equivocado del histograma).
+    """
+
+    arity = 1
+    template = "%(expressions)s"
+
+    def as_sqlite(self, compiler, connection, **extra_context) -> tuple[str, list]:
+        return self.as_sql(
+            compiler, connection, template="CAST(%(expressions)s AS REAL)", **extra_context
+        )
+
+
 def _variacion() -> ExpressionWrapper:
     # Un precio anterior de 0 no tiene variación (NULL), en vez de dividir por cero.
     return ExpressionWrapper(
-        (F("precio_nuevo") - F("precio_anterior")) * 100 / NullIf(F("precio_anterior"), 0),
+        (F("precio_nuevo") - F("precio_anterior"))
+        * 100
+        / DivisorReal(NullIf(F("precio_anterior"), 0)),
         output_field=DecimalField(max_digits=30, decimal_places=6),
     )
 

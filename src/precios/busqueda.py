@@ -6,10 +6,13 @@ izquierda, la descripción o la marca **como comienzo de palabra**, sin importar
 mayúsculas ni acentos ("torn" encuentra TORNILLO, "termica" encuentra TÉRMICA,
 "a00012" encuentra el código A0001234, "37" encuentra el 0037). Una palabra con
 signos adentro ("8x1/2", "tor-8x1") se parte igual que el texto guardado y sus
-partes tienen que aparecer seguidas. Una palabra de 8 o más dígitos además encuentra
-el código de barras exactamente igual.
+partes tienen que aparecer seguidas. Un código con separadores se encuentra también
+escrito junto ("fus0006" encuentra FUS-0006) y una palabra que parece un código con
+separadores también encuentra el código junto ("fus-0006" encuentra FUS0006; ver
+codigo_junto()). Una palabra de 8 o más dígitos además encuentra el código de barras
+exactamente igual.
 
-- SQLite: tabla FTS5 `precios_busqueda` de contenido externo (tokenizador unicode61
+- SQLite: tabla FTS5 `precios_busqueda` sin contenido propio (tokenizador unicode61
   sin diacríticos, índices de prefijos de 1 y 2 letras), sincronizada por triggers:
   ve también lo que escribe con SQL la carga masiva de importaciones/carga.py. La
   expresión MATCH se arma acá con cada término entre comillas: el texto del usuario
@@ -24,10 +27,10 @@ el código de barras exactamente igual.
   recalcular la expresión cuesta ~12 µs por fila.
 - Código de barras: índice común (models.py) en los dos motores.
 
-Los índices, las tablas y los triggers los crean las migraciones 0003_busqueda y
-0005_busqueda_con_proveedor. En SQLite casi todo ALTER de Django rehace la tabla y se
-lleva los triggers: reparar_triggers_sqlite() los vuelve a crear al terminar cada
-`migrate`.
+Los índices, las tablas y los triggers los crean las migraciones 0003_busqueda,
+0005_busqueda_con_proveedor y 0007_busqueda_codigo_sin_separadores. En SQLite casi todo
+ALTER de Django rehace la tabla y se lleva los triggers: reparar_triggers_sqlite() los
+vuelve a crear al terminar cada `migrate`.
 """
 
 import logging
@@ -50,40 +53,84 @@ TOPE_DE_RESULTADOS = 1000
 # Una palabra de sólo dígitos desde este largo puede ser un EAN-8, UPC, EAN-13 o GTIN-14.
 LARGO_MINIMO_EAN = 8
 
-# --- SQLite: tabla FTS5 de contenido externo y los triggers que la mantienen ----------
+# --- El código sin separadores --------------------------------------------------------
+
+# Un código escrito con separadores ("FUS-0006", "050.007/SDS") también se indexa junto
+# ("fus0006", "050007sds"): así "fus0006" lo encuentra, por prefijo como cualquier
+# palabra. Los dos motores guardan la forma junta sólo si el código tiene algún carácter
+# fuera de [0-9A-Za-z] (si no, ya es una sola palabra). PostgreSQL saca cualquier signo
+# (regexp_replace); SQLite no tiene expresiones regulares ni translate() y saca estos, los
+# que aparecen en códigos de proveedores, con un replace() por signo (más de ~25 anidados
+# desbordan el analizador de SQLite): con otro signo el código queda partido como antes.
+SEPARADORES_DE_CODIGO = " -./_,\\#*+:;()'\"°º|&"
+# Una palabra de la consulta con separadores se busca también junta si parece un código:
+# con algún dígito, al menos estas letras y dígitos, y sin "/" ni "," (1/2, 3/4x1/2, 2,5
+# son medidas: "3/4" junto sería "34" y traería los 34 mm).
+LARGO_MINIMO_CODIGO_JUNTO = 5
+
+
+# --- SQLite: tabla FTS5 sin contenido y los triggers que la mantienen ------------------
 
 TABLA_FTS = "precios_busqueda"
-COLUMNAS_FTS = ("codigo", "codigo_clave", "descripcion", "marca", "proveedor_id")
-_COLUMNAS_DE_TEXTO = "{codigo codigo_clave descripcion marca}"
+# Desde 0007 la tabla FTS5 no tiene contenido (content=''): una columna calculada
+# (codigo_compacto) no puede leerse de precios_preciodelista y una vista como contenido
+# rompería las migraciones (SQLite no renombra una tabla de la que depende una vista,
+# y Django rehace la tabla en casi todo ALTER). Los triggers calculan cada valor.
+COLUMNAS_FTS = ("codigo", "codigo_clave", "descripcion", "marca", "codigo_compacto", "proveedor_id")
+_COLUMNAS_DE_TEXTO = "{codigo codigo_clave descripcion marca codigo_compacto}"
+# Las columnas de precios_preciodelista que el índice sigue.
+_COLUMNAS_DEL_PRECIO = ("id", "codigo", "codigo_clave", "descripcion", "marca", "proveedor_id")
+
+
+def _sin_separadores_sqlite(columna: str) -> str:
+    """SQL de codigo_sin_separadores() para SQLite (el tokenizador baja mayúsculas y acentos)."""
+    expresion = columna
+    for signo in SEPARADORES_DE_CODIGO:
+        expresion = f"replace({expresion}, '{signo.replace(chr(39), chr(39) * 2)}', '')"
+    return f"CASE WHEN {columna} GLOB '*[^0-9A-Za-z]*' THEN {expresion} ELSE '' END"
+
+
+def _valores_fts(fila: str) -> str:
+    """rowid y las columnas del índice de una fila (new, old o un alias de la tabla)."""
+    return ", ".join(
+        _sin_separadores_sqlite(f"{fila}.codigo") if c == "codigo_compacto" else f"{fila}.{c}"
+        for c in ("id", *COLUMNAS_FTS)
+    )
+
+
 _COLUMNAS = ", ".join(COLUMNAS_FTS)
-_NUEVOS = ", ".join(f"new.{c}" for c in ("id", *COLUMNAS_FTS))
-_VIEJOS = ", ".join(f"old.{c}" for c in ("id", *COLUMNAS_FTS))
-_CAMBIO = " OR ".join(f"old.{c} IS NOT new.{c}" for c in ("id", *COLUMNAS_FTS))
+_CAMBIO = " OR ".join(f"old.{c} IS NOT new.{c}" for c in _COLUMNAS_DEL_PRECIO)
 SQL_TABLA_FTS = (
-    f"CREATE VIRTUAL TABLE {TABLA_FTS} USING fts5({_COLUMNAS}, "
-    "content='precios_preciodelista', content_rowid='id', "
+    f"CREATE VIRTUAL TABLE {TABLA_FTS} USING fts5({_COLUMNAS}, content='', "
     "tokenize='unicode61 remove_diacritics 2', prefix='1 2')"
 )
 TRIGGERS_FTS = {
     f"{TABLA_FTS}_alta": (
         f"CREATE TRIGGER IF NOT EXISTS {TABLA_FTS}_alta AFTER INSERT ON precios_preciodelista "
-        f"BEGIN INSERT INTO {TABLA_FTS} (rowid, {_COLUMNAS}) VALUES ({_NUEVOS}); END"
+        f"BEGIN INSERT INTO {TABLA_FTS} (rowid, {_COLUMNAS}) VALUES ({_valores_fts('new')}); END"
     ),
+    # Sin contenido, FTS5 borra con los mismos valores que se indexaron: se recalculan.
     f"{TABLA_FTS}_baja": (
         f"CREATE TRIGGER IF NOT EXISTS {TABLA_FTS}_baja AFTER DELETE ON precios_preciodelista "
         f"BEGIN INSERT INTO {TABLA_FTS} ({TABLA_FTS}, rowid, {_COLUMNAS}) "
-        f"VALUES ('delete', {_VIEJOS}); END"
+        f"VALUES ('delete', {_valores_fts('old')}); END"
     ),
     # Sólo si cambió algo indexado: el upsert de la importación reescribe la descripción
     # aunque sólo haya cambiado el precio.
     f"{TABLA_FTS}_cambio": (
-        f"CREATE TRIGGER IF NOT EXISTS {TABLA_FTS}_cambio AFTER UPDATE OF id, {_COLUMNAS} "
-        f"ON precios_preciodelista WHEN {_CAMBIO} BEGIN "
-        f"INSERT INTO {TABLA_FTS} ({TABLA_FTS}, rowid, {_COLUMNAS}) VALUES ('delete', {_VIEJOS}); "
-        f"INSERT INTO {TABLA_FTS} (rowid, {_COLUMNAS}) VALUES ({_NUEVOS}); END"
+        f"CREATE TRIGGER IF NOT EXISTS {TABLA_FTS}_cambio AFTER UPDATE OF "
+        f"{', '.join(_COLUMNAS_DEL_PRECIO)} ON precios_preciodelista WHEN {_CAMBIO} BEGIN "
+        f"INSERT INTO {TABLA_FTS} ({TABLA_FTS}, rowid, {_COLUMNAS}) "
+        f"VALUES ('delete', {_valores_fts('old')}); "
+        f"INSERT INTO {TABLA_FTS} (rowid, {_COLUMNAS}) VALUES ({_valores_fts('new')}); END"
     ),
 }
-SQL_RECONSTRUIR_FTS = f"INSERT INTO {TABLA_FTS} ({TABLA_FTS}) VALUES ('rebuild')"
+# Sin contenido no hay 'rebuild': se vacía y se vuelve a llenar desde la tabla de precios.
+RECONSTRUIR_FTS = [
+    f"INSERT INTO {TABLA_FTS} ({TABLA_FTS}) VALUES ('delete-all')",
+    f"INSERT INTO {TABLA_FTS} (rowid, {_COLUMNAS}) "
+    f"SELECT {_valores_fts('p')} FROM precios_preciodelista p",
+]
 
 
 def reparar_triggers_sqlite(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> list[str]:
@@ -91,8 +138,9 @@ def reparar_triggers_sqlite(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> list[st
 
     En SQLite casi todo ALTER de Django rehace la tabla (crea una nueva, copia y borra
     la vieja) y los triggers se van con la tabla vieja. Corre después de cada `migrate`
-    (señal post_migrate); sin la tabla FTS (0003 sin aplicar) o en PostgreSQL no hace
-    nada. Devuelve los triggers que recreó.
+    (señal post_migrate); sin la tabla FTS de 0007 (una base migrada hasta antes, con la
+    tabla y los triggers de 0003) o en PostgreSQL no hace nada. Devuelve los triggers que
+    recreó.
     """
     conexion = connections[using]
     if conexion.vendor != "sqlite":
@@ -100,25 +148,27 @@ def reparar_triggers_sqlite(using: str = DEFAULT_DB_ALIAS, **_kwargs) -> list[st
     with transaction.atomic(using=using), conexion.cursor() as cursor:
         nombres = [TABLA_FTS, *TRIGGERS_FTS]
         marcadores = ", ".join(["%s"] * len(nombres))
-        cursor.execute(f"SELECT name FROM sqlite_master WHERE name IN ({marcadores})", nombres)
-        existentes = {nombre for (nombre,) in cursor.fetchall()}
+        cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE name IN ({marcadores})", nombres)
+        existentes = dict(cursor.fetchall())
         faltan = [nombre for nombre in TRIGGERS_FTS if nombre not in existentes]
-        if TABLA_FTS not in existentes or not faltan:
+        if existentes.get(TABLA_FTS) != SQL_TABLA_FTS or not faltan:
             return []
         for nombre in faltan:
             cursor.execute(TRIGGERS_FTS[nombre])
         # Lo que se haya escrito mientras faltaban no llegó al índice.
-        cursor.execute(SQL_RECONSTRUIR_FTS)
+        for sentencia in RECONSTRUIR_FTS:
+            cursor.execute(sentencia)
     logger.warning("Búsqueda: se recrearon los triggers %s y se reconstruyó el índice.", faltan)
     return faltan
 
 
 # --- PostgreSQL: tabla con el texto normalizado -----------------------------------------
 
-# La expresión está en la migración 0003 (texto_pg): un espacio y las palabras del
+# La expresión está en la migración 0007 (texto_pg): un espacio y las palabras del
 # código, el código sin ceros, la descripción y la marca en minúsculas, sin acentos y
 # separadas por un espacio, así LIKE '% tor 8x1%' es "una palabra que empieza con tor
-# seguida de otra que empieza con 8x1". terminos() normaliza la consulta igual.
+# seguida de otra que empieza con 8x1"; al final, si el código tiene separadores, el
+# código junto (codigo_sin_separadores()). terminos() normaliza la consulta igual.
 TABLA_PG = "precios_texto_busqueda"
 
 # --- Consultas ------------------------------------------------------------------------
@@ -132,6 +182,26 @@ def terminos(palabra: str) -> list[str]:
         c for c in unicodedata.normalize("NFD", palabra.lower()) if unicodedata.category(c) != "Mn"
     )
     return _NO_ALFANUMERICO.sub(" ", sin_acentos).split()
+
+
+def codigo_sin_separadores(codigo: str) -> str:
+    """La forma junta que indexan los dos motores: "FUS-0006" → "fus0006"; "" si no hay."""
+    if re.fullmatch(r"[0-9A-Za-z]*", codigo):
+        return ""
+    return "".join(terminos(codigo))
+
+
+def codigo_junto(palabra: str, partes: list[str]) -> str | None:
+    """Una palabra de la consulta que parece un código con separadores, junta; si no, None."""
+    junto = "".join(partes)
+    if (
+        len(partes) > 1
+        and len(junto) >= LARGO_MINIMO_CODIGO_JUNTO
+        and any(c.isdigit() for c in junto)
+        and not any(signo in palabra for signo in "/,")
+    ):
+        return junto
+    return None
 
 
 def palabras_de(consulta: str) -> list[tuple[str, list[str]]]:
@@ -155,8 +225,17 @@ def _frase_fts5(partes: list[str]) -> str:
 
 
 def expresion_fts5(palabras: list[tuple[str, list[str]]], proveedor_id: int | None = None) -> str:
-    """MATCH de FTS5: cada palabra como frase con prefijo en el último término."""
-    condiciones = [f"{_COLUMNAS_DE_TEXTO} : {_frase_fts5(partes)} *" for _, partes in palabras]
+    """MATCH de FTS5: cada palabra como frase con prefijo en el último término.
+
+    Una palabra que parece un código con separadores ("fus-0006") es la frase o el código
+    junto ("fus0006", como lo escribió otro proveedor).
+    """
+    condiciones = []
+    for palabra, partes in palabras:
+        frase = f"{_frase_fts5(partes)} *"
+        if junto := codigo_junto(palabra, partes):
+            frase = f"({frase} OR {_frase_fts5([junto])} *)"
+        condiciones.append(f"{_COLUMNAS_DE_TEXTO} : {frase}")
     if proveedor_id is not None:
         condiciones.append(f"{{proveedor_id}} : {_frase_fts5([str(proveedor_id)])}")
     return " AND ".join(condiciones)
@@ -220,8 +299,16 @@ def _filtrar_sqlite(precios, palabras) -> QuerySet:
 def _ids_postgres(palabras, proveedor_id: int | None = None) -> RawSQL:
     # Todas las palabras (y el proveedor) en una sola consulta: el índice de trigramas las
     # cruza (BitmapAnd) sin leer de más.
-    condiciones = ["texto LIKE %s"] * len(palabras)
-    parametros: list = ["% " + " ".join(partes) + "%" for _, partes in palabras]
+    condiciones = []
+    parametros: list = []
+    for palabra, partes in palabras:
+        parametros.append("% " + " ".join(partes) + "%")
+        if junto := codigo_junto(palabra, partes):
+            # Como en SQLite: la frase o el código junto.
+            condiciones.append("(texto LIKE %s OR texto LIKE %s)")
+            parametros.append(f"% {junto}%")
+        else:
+            condiciones.append("texto LIKE %s")
     if proveedor_id is not None:
         condiciones.insert(0, "proveedor_id = %s")
         parametros.insert(0, proveedor_id)

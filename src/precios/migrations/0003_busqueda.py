@@ -5,7 +5,7 @@ que la mantienen al día con cualquier INSERT/UPDATE/DELETE, también los de la 
 masiva en SQL (importaciones/carga.py). Al migrar una base con datos se llena con
 'rebuild'. Si una migración posterior rehace la tabla (en SQLite casi todo ALTER lo
 hace) los triggers se pierden: precios.busqueda.reparar_triggers_sqlite() los vuelve
-a crear al terminar `migrate`, con este mismo SQL.
+a crear al terminar `migrate`. (0007 reemplaza esta tabla FTS5 y sus triggers.)
 
 PostgreSQL: extensión pg_trgm (es "trusted": alcanza con ser dueño de la base), la
 tabla precios_texto_busqueda (fuera de los modelos de Django) con su índice GIN de
@@ -20,13 +20,40 @@ Con 1M de precios: en SQLite ~15 s; en PostgreSQL ~1 min (llena la tabla y arma 
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
-from precios.busqueda import (
-    TABLA_PG,
-    SQL_RECONSTRUIR_FTS,
-    SQL_TABLA_FTS,
-    TABLA_FTS,
-    TRIGGERS_FTS,
+# El SQL de esta migración, congelado: hasta 0007 vivía en precios.busqueda (que ahora
+# tiene el de 0007_busqueda_codigo_sin_separadores). 0007 lo usa para volver atrás.
+TABLA_FTS = "precios_busqueda"
+TABLA_PG = "precios_texto_busqueda"
+COLUMNAS_FTS = ("codigo", "codigo_clave", "descripcion", "marca", "proveedor_id")
+_COLUMNAS = ", ".join(COLUMNAS_FTS)
+_NUEVOS = ", ".join(f"new.{c}" for c in ("id", *COLUMNAS_FTS))
+_VIEJOS = ", ".join(f"old.{c}" for c in ("id", *COLUMNAS_FTS))
+_CAMBIO = " OR ".join(f"old.{c} IS NOT new.{c}" for c in ("id", *COLUMNAS_FTS))
+SQL_TABLA_FTS = (
+    f"CREATE VIRTUAL TABLE {TABLA_FTS} USING fts5({_COLUMNAS}, "
+    "content='precios_preciodelista', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2', prefix='1 2')"
 )
+TRIGGERS_FTS = {
+    f"{TABLA_FTS}_alta": (
+        f"CREATE TRIGGER IF NOT EXISTS {TABLA_FTS}_alta AFTER INSERT ON precios_preciodelista "
+        f"BEGIN INSERT INTO {TABLA_FTS} (rowid, {_COLUMNAS}) VALUES ({_NUEVOS}); END"
+    ),
+    f"{TABLA_FTS}_baja": (
+        f"CREATE TRIGGER IF NOT EXISTS {TABLA_FTS}_baja AFTER DELETE ON precios_preciodelista "
+        f"BEGIN INSERT INTO {TABLA_FTS} ({TABLA_FTS}, rowid, {_COLUMNAS}) "
+        f"VALUES ('delete', {_VIEJOS}); END"
+    ),
+    # Sólo si cambió algo indexado: el upsert de la importación reescribe la descripción
+    # aunque sólo haya cambiado el precio.
+    f"{TABLA_FTS}_cambio": (
+        f"CREATE TRIGGER IF NOT EXISTS {TABLA_FTS}_cambio AFTER UPDATE OF id, {_COLUMNAS} "
+        f"ON precios_preciodelista WHEN {_CAMBIO} BEGIN "
+        f"INSERT INTO {TABLA_FTS} ({TABLA_FTS}, rowid, {_COLUMNAS}) VALUES ('delete', {_VIEJOS}); "
+        f"INSERT INTO {TABLA_FTS} (rowid, {_COLUMNAS}) VALUES ({_NUEVOS}); END"
+    ),
+}
+SQL_RECONSTRUIR_FTS = f"INSERT INTO {TABLA_FTS} ({TABLA_FTS}) VALUES ('rebuild')"
 
 
 class RunSQLEn(migrations.RunSQL):
@@ -49,8 +76,8 @@ class RunSQLEn(migrations.RunSQL):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
-# El mismo SQL que usa precios.busqueda.reparar_triggers_sqlite() cuando una migración
-# posterior rehace la tabla y se lleva los triggers.
+# Hasta 0007, el mismo SQL que usaba precios.busqueda.reparar_triggers_sqlite() cuando una
+# migración posterior rehacía la tabla y se llevaba los triggers.
 SQLITE = [SQL_TABLA_FTS, *TRIGGERS_FTS.values(), SQL_RECONSTRUIR_FTS]
 SQLITE_REVERSA = [
     *(f"DROP TRIGGER IF EXISTS {nombre}" for nombre in TRIGGERS_FTS),

@@ -9,6 +9,7 @@ from precios.busqueda import (
     TABLA_PG,
     PaginadorAcotado,
     buscar_precios,
+    codigo_sin_separadores,
     expresion_fts5,
     palabras_de,
     reparar_triggers_sqlite,
@@ -192,10 +193,14 @@ def test_expresion_fts5_con_cada_termino_entre_comillas():
         ("-AND", ["and"]),
         ("Caño", ["cano"]),
     ]
-    columnas = "{codigo codigo_clave descripcion marca}"
+    columnas = "{codigo codigo_clave descripcion marca codigo_compacto}"
     assert expresion_fts5(palabras, proveedor_id=7) == (
         f'{columnas} : "tor nillo" * AND {columnas} : "8x1" * AND {columnas} : "and" * AND '
         f'{columnas} : "cano" * AND {{proveedor_id}} : "7"'
+    )
+    # Un código con separadores: la frase o el código junto.
+    assert expresion_fts5(palabras_de("FUS-0006")) == (
+        f'{columnas} : ("fus 0006" * OR "fus0006" *)'
     )
 
 
@@ -252,6 +257,61 @@ def test_el_indice_sigue_un_cambio_de_proveedor(cliente_staff, ferreteria):
     assert codigos(cliente_staff, "7791234567897", proveedor=otro.pk) == []
 
 
+def en_el_indice(termino: str) -> list[int]:
+    """Los ids que el índice (no la tabla de precios) tiene para una palabra, por prefijo."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                f"SELECT rowid FROM {TABLA_FTS} WHERE {TABLA_FTS} MATCH %s", [f'"{termino}" *']
+            )
+        else:
+            cursor.execute(
+                f"SELECT precio_id FROM {TABLA_PG} WHERE texto LIKE %s", [f"% {termino}%"]
+            )
+        return sorted(pk for (pk,) in cursor.fetchall())
+
+
+def test_un_codigo_con_separadores_se_encuentra_escrito_junto(cliente_staff, ferreteria):
+    crear(ferreteria, "FUS-0006", "FUSIBLE NH 63A", "SICA")
+    crear(ferreteria, "FUS-0007", "FUSIBLE NH 80A", "SICA")
+    for consulta in ("fus0006", "FUS0006", "FUS 0006", "fus-0006", "FUS.0006", "fus0006 sica"):
+        assert codigos(cliente_staff, consulta) == ["FUS-0006"], consulta
+    assert codigos(cliente_staff, "fus000") == ["FUS-0006", "FUS-0007"]  # por prefijo
+    assert codigos(cliente_staff, "050007sds") == ["050-007-SDS"]
+    assert codigos(cliente_staff, "050007") == ["050-007-SDS"]
+    assert codigos(cliente_staff, "b16") == ["B-16"]
+    # Junto es sólo el código: la descripción sigue partida en palabras.
+    assert codigos(cliente_staff, "2x16a") == ["C2"]
+    assert codigos(cliente_staff, "bipolar2x16a") == []
+
+
+def test_un_codigo_junto_se_encuentra_escrito_con_separadores(cliente_staff, ferreteria):
+    crear(ferreteria, "FUS0008", "FUSIBLE NH 100A")
+    crear(ferreteria, "CP12", "CAÑO PVC 12MM")
+    crear(ferreteria, "T65", "TARUGO 65MM")
+    for consulta in ("fus-0008", "FUS.0008", "fus_0008"):
+        assert codigos(cliente_staff, consulta) == ["FUS0008"], consulta
+    # Una medida no es un código: 1/2 no trae los 12 mm, ni 6.5mm los 65 mm.
+    assert codigos(cliente_staff, "caño 1/2") == ["C1"]
+    assert codigos(cliente_staff, "6.5mm") == []
+
+
+def test_el_codigo_junto_sigue_los_cambios_y_las_bajas(cliente_staff, ferreteria):
+    precio = crear(ferreteria, "FUS-0006", "FUSIBLE NH 63A")
+    assert en_el_indice("fus0006") == [precio.pk]
+    precio.codigo = "FUS-0009"
+    precio.save()
+    assert en_el_indice("fus0006") == [] and en_el_indice("fus0009") == [precio.pk]
+    assert codigos(cliente_staff, "fus0009") == ["FUS-0009"]
+    PrecioDeLista.objects.filter(pk=precio.pk).update(codigo="FUS0009")  # sin separadores
+    assert en_el_indice("fus0009") == [precio.pk]  # ahora por el código mismo
+    precio.delete()
+    assert en_el_indice("fus0009") == [] and en_el_indice("fus") == []
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {TABLA_FTS} ({TABLA_FTS}) VALUES ('integrity-check')")
+
+
 def test_el_admin_usa_la_misma_busqueda(admin_client, ferreteria):
     respuesta = admin_client.get("/admin/precios/preciodelista/", {"q": "llave termica"})
     assert respuesta.status_code == 200
@@ -280,6 +340,7 @@ def test_sqlite_una_migracion_que_rehace_la_tabla_no_deja_el_indice_sin_triggers
         for nombre in ("alta", "baja", "cambio"):
             cursor.execute(f"DROP TRIGGER {TABLA_FTS}_{nombre}")
     PrecioDeLista.objects.filter(codigo="C1").update(descripcion="CAÑO PVC 110")
+    crear(ferreteria, "FUS-0006", "FUSIBLE NH 63A")
     assert codigos(cliente_staff, "pvc") == []  # sin triggers el índice quedó viejo
     assert reparar_triggers_sqlite() == [
         f"{TABLA_FTS}_alta",
@@ -287,6 +348,7 @@ def test_sqlite_una_migracion_que_rehace_la_tabla_no_deja_el_indice_sin_triggers
         f"{TABLA_FTS}_cambio",
     ]
     assert codigos(cliente_staff, "pvc") == ["C1"]
+    assert codigos(cliente_staff, "fus0006") == ["FUS-0006"]
     assert reparar_triggers_sqlite() == []
 
 
@@ -300,7 +362,8 @@ def test_postgres_normaliza_igual_que_la_consulta_y_usa_el_indice(ferreteria):
         filas = cursor.fetchall()
         assert len(filas) == PrecioDeLista.objects.count() == 8
         for proveedor, proveedor_en_texto, *textos, guardado in filas:
-            assert guardado.split() == terminos(" ".join(textos)), textos
+            junto = codigo_sin_separadores(textos[0])
+            assert guardado.split() == terminos(" ".join(textos)) + ([junto] if junto else [])
             assert guardado.startswith(" ")
             assert proveedor_en_texto == proveedor
         # Las altas no quedan en la lista pendiente de GIN (que cada búsqueda recorre).

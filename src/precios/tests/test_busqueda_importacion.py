@@ -43,10 +43,12 @@ def test_lo_importado_y_lo_actualizado_por_la_carga_se_encuentra(
             ["0037", "Mecha widia 6 mm", "Bosch", "7791234567897", "1234,50"],
             ["A100", "TORNILLO AUTOPERFORANTE 8X1 PUNTA MECHA", "FIXER", "", "10"],
             ["C1", "CAÑO EPOXI 1/2", "IPS", "", "500"],
+            ["FUS-0006", "FUSIBLE NH 63A", "SICA", "", "800"],
         ]
     )
     importar(proveedor, escribir_xlsx(tmp_path / "julio.xlsx", {"Lista": primera}))
-    assert PrecioDeLista.objects.count() == 3
+    assert PrecioDeLista.objects.count() == 4
+    assert encontrados("fus0006") == encontrados("fus-0006") == ["FUS-0006"]
     assert encontrados("mecha") == ["0037", "A100"]
     assert encontrados("torn 8x1") == ["A100"]
     assert encontrados("cano") == ["C1"]
@@ -61,6 +63,8 @@ def test_lo_importado_y_lo_actualizado_por_la_carga_se_encuentra(
             ["A100", "TORNILLO FIX 8X1 CABEZA PHILLIPS", "FIXER", "7791234567897", "10"],
             ["C1", "CAÑO EPOXI 1/2", "IPS", "", "550"],
             ["T9", "Tarugo nylon 8 mm", "Fischer", "", "3"],
+            ["FUS-0006", "FUSIBLE NH 63A", "SICA", "", "850"],
+            ["050-007/SDS", "CODO 45", "", "", "90"],
         ]
     )
     importar(proveedor, escribir_xlsx(tmp_path / "agosto.xlsx", {"Lista": segunda}))
@@ -70,6 +74,8 @@ def test_lo_importado_y_lo_actualizado_por_la_carga_se_encuentra(
     assert encontrados("cano 1/2") == ["C1"]
     assert encontrados("tarugo fischer") == ["T9"]
     assert encontrados("7791234567897") == ["A100"]
+    assert encontrados("fus0006") == ["FUS-0006"]
+    assert encontrados("050007sds") == ["050-007/SDS"]
 
     # Y por la vista del mostrador, con el precio nuevo.
     respuesta = cliente_staff.get("/precios/", {"q": "caño epoxi"})
