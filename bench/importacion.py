@@ -95,7 +95,7 @@ def medir_proyecto(archivo: Path, cambiado: Path, solo_primera: bool) -> dict:
     from django.db import connection
     from django.test import Client
 
-    from importaciones import services
+    from importaciones import propuestas, services
     from importaciones.models import Subida
 
     monitor = MonitorDeMemoria()
@@ -120,7 +120,7 @@ def medir_proyecto(archivo: Path, cambiado: Path, solo_primera: bool) -> dict:
         assert respuesta.status_code == 302, respuesta.content[:500]
         del subida_archivo, datos
         subida = Subida.objects.latest("pk")
-        propuesta = services.vista_previa(subida)[0]
+        propuesta = propuestas.vista_previa(subida)[0]
         services.confirmar_importacion(
             subida, {propuesta.hoja.nombre: propuesta.mapeo}, encolar=False
         )

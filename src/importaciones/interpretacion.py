@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from statistics import median
 
+from precios.iva import IVA_POR_DEFECTO
+
 from .campos import COLUMNAS_CSV
 from .normalizacion import (
-    IVA_POR_DEFECTO,
     LARGO_MAXIMO_CODIGO,
     MONEDA_POR_DEFECTO,
     ValorInvalido,

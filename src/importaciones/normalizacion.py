@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from precios.iva import IVA_POR_DEFECTO
+
 from .planillas import Celda
 
-IVA_POR_DEFECTO = Decimal("0.21")
 DECIMALES_PRECIO = Decimal("0.000001")
 PRECIO_MAXIMO = Decimal("999999999999")
 LARGO_MAXIMO_CODIGO = 64

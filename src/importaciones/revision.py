@@ -16,6 +16,7 @@ from django.utils import timezone
 from precios.models import ArticuloProveedor, HistorialPrecio, PrecioDeLista
 from proveedores.models import Proveedor
 
+from . import reclamo
 from .models import ArchivoPendiente, CambioRetenido
 
 logger = logging.getLogger(__name__)
@@ -144,9 +145,7 @@ def deshacer_importacion(archivo_id: int) -> dict[str, int]:
         borrados = creados.count()
         creados.delete()
         descartar_retenidos(archivo.pk)
-        ArchivoPendiente.objects.filter(pk=archivo.pk, estado=ESTADO.PROCESADO).update(
-            estado=ESTADO.DESHECHO, deshecho_en=ahora
-        )
+        reclamo.marcar_deshecho(archivo.pk, ahora)
     logger.info(
         "Archivo %s deshecho: %s precios restaurados, %s artículos nuevos borrados.",
         archivo_id,

@@ -3,11 +3,10 @@ import logging
 from celery import shared_task
 from celery.signals import worker_ready
 
-from monitor_tareas.models import RegistroTarea
+from core_config import cancelaciones
 
 from . import services
 from .models import ArchivoPendiente
-from .repositories import ExcelRepository
 
 logger = logging.getLogger(__name__)
 
@@ -20,10 +19,10 @@ def procesar_pendientes(
 
     Una segunda entrega del mismo aviso no hace nada: el archivo ya fue reclamado.
     """
-    if RegistroTarea.fue_cancelada(self.request.id):
+    if cancelaciones.fue_cancelada(self.request.id):
         logger.info("Tarea %s cancelada desde el monitor: no se ejecuta.", self.request.id)
         return []
-    return ExcelRepository.procesar_pendientes(limit=limit, archivo_id=archivo_id)
+    return services.procesar_pendientes(limite=limit, archivo_id=archivo_id)
 
 
 @shared_task(name="importaciones.barrer_pendientes")

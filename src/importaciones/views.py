@@ -20,6 +20,13 @@ from .interpretacion import REPARADA, SIN_CODIGO, FilaPrevia
 from .models import ArchivoPendiente, Subida
 from .normalizacion import texto_de_celda
 from .planillas import Celda, ErrorPlanilla, HojaPrevia, indice_columna, letra_columna
+from .propuestas import (
+    FILAS_INTERPRETADAS,
+    HojaPropuesta,
+    conflictos_entre_hojas,
+    filas_interpretadas,
+    vista_previa,
+)
 
 # La tabla de celdas de cada hoja en la página de columnas: a lo sumo estas filas, alrededor
 # del encabezado (la vista previa lee más, para mostrar ~20 filas interpretadas debajo).
@@ -62,7 +69,7 @@ def inicio(request: HttpRequest) -> HttpResponse:
 def mapeo(request: HttpRequest, subida_id: int) -> HttpResponse:
     subida = get_object_or_404(Subida.objects.select_related("proveedor"), pk=subida_id)
     try:
-        propuestas = services.vista_previa(subida)
+        propuestas = vista_previa(subida)
     except ErrorPlanilla as error:
         messages.error(request, f"No se pudo leer «{subida.nombre_original}»: {error}")
         return redirect("importaciones:inicio")
@@ -87,7 +94,7 @@ def mapeo(request: HttpRequest, subida_id: int) -> HttpResponse:
         if not request.POST.get("importar_igual"):
             # El mismo código con dos precios en dos hojas elegidas: que una persona lo vea
             # antes de que la última hoja pise a la otra.
-            conflictos = services.conflictos_entre_hojas(subida, propuestas, elecciones)
+            conflictos = conflictos_entre_hojas(subida, propuestas, elecciones)
         if elecciones and not conflictos:
             omitidas = {
                 p.hoja.nombre: p.mapeo for p in propuestas if p.hoja.nombre not in elecciones
@@ -123,7 +130,7 @@ def mapeo(request: HttpRequest, subida_id: int) -> HttpResponse:
         {
             "subida": subida,
             "hojas": hojas,
-            "cantidad": services.FILAS_INTERPRETADAS,
+            "cantidad": FILAS_INTERPRETADAS,
             "conflictos": conflictos,
         },
     )
@@ -137,7 +144,7 @@ def interpretadas(request: HttpRequest, subida_id: int, indice: int) -> HttpResp
     subida = get_object_or_404(Subida.objects.select_related("proveedor"), pk=subida_id)
     plantilla = "importaciones/_interpretadas.html"
     try:
-        propuestas = services.vista_previa(subida)
+        propuestas = vista_previa(subida)
     except ErrorPlanilla as error:
         aviso = f"No se pudo leer «{subida.nombre_original}»: {error}"
         return render(request, plantilla, {"interpretadas": {"filas": [], "aviso": aviso}})
@@ -165,7 +172,7 @@ def interpretadas(request: HttpRequest, subida_id: int, indice: int) -> HttpResp
     )
 
 
-def _mapeo_elegido(form: MapeoHojaForm, propuesta: services.HojaPropuesta) -> dict:
+def _mapeo_elegido(form: MapeoHojaForm, propuesta: HojaPropuesta) -> dict:
     """Lo que la persona mandó (si la fila de encabezado se puede leer), o lo propuesto."""
     if not form.is_bound or form.has_error("fila_encabezado"):
         return propuesta.mapeo
@@ -178,12 +185,10 @@ def _filas_crudas(hoja: HojaPrevia, fila_encabezado: int) -> list[tuple[int, lis
     return list(enumerate(hoja.filas[desde - 1 : desde - 1 + FILAS_CRUDAS], start=desde))
 
 
-def _interpretadas(propuesta: services.HojaPropuesta, mapeo: dict, formato: str) -> dict:
+def _interpretadas(propuesta: HojaPropuesta, mapeo: dict, formato: str) -> dict:
     """Contexto de _interpretadas.html: las primeras filas de datos como se van a importar."""
     try:
-        filas = services.filas_interpretadas(
-            propuesta.hoja, mapeo, formato, propuesta.separador_guardado
-        )
+        filas = filas_interpretadas(propuesta.hoja, mapeo, formato, propuesta.separador_guardado)
     except ErrorPlanilla as error:
         return {"filas": [], "aviso": str(error)}
     return {

@@ -8,7 +8,7 @@ from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
-from importaciones import services as importaciones
+from importaciones import reclamo
 
 from .broker import ERRORES_BROKER, revocar
 from .models import RegistroTarea
@@ -40,7 +40,7 @@ def reenviar(registro: RegistroTarea) -> str | None:
                 error=f"El mensaje se perdió en el broker; se reenvió como {nuevo_id}.",
             )
         if registro.archivo_id:
-            importaciones.volver_a_pendiente(registro.archivo_id)
+            reclamo.volver_a_pendiente(registro.archivo_id)
         argumentos = registro.argumentos or {}
         transaction.on_commit(
             lambda: current_app.send_task(
@@ -63,7 +63,7 @@ def cancelar(registro: RegistroTarea) -> bool:
             error="Cancelada desde el monitor.",
         )
         if cancelada and registro.archivo_id:
-            importaciones.cancelar_archivo(registro.archivo_id)
+            reclamo.cancelar_archivo(registro.archivo_id)
     if cancelada:
         try:
             revocar(registro.tarea_id)

@@ -2,8 +2,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 
-from importaciones.normalizacion import IVA_POR_DEFECTO
 from proveedores.models import Proveedor
+
+from .iva import IVA_POR_DEFECTO
 
 CENTAVOS = Decimal("0.01")
 

@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from conftest import esperar, lista_con_banner, matar_grupo, url_base_de_pruebas
-from importaciones import services
+from importaciones import reclamo, services
 from importaciones.models import ArchivoPendiente, Subida
 from importaciones.planillas import FIRMA_OLE2, ErrorPlanilla
 from precios.models import PrecioDeLista
@@ -364,7 +364,7 @@ def test_base_sqlite_bloqueada_vuelve_a_pendiente_sin_error(db, proveedor, plani
     if connection.vendor != "sqlite":
         pytest.skip("La variante de PostgreSQL es la del lock del proveedor, con un worker.")
     archivo = encolar(proveedor, planillas["csv"]({"L": lista_con_banner(500)}), avisar=False)
-    reclamado = services.reclamar_siguiente()
+    reclamado = reclamo.reclamar_siguiente()
     # Otra conexión (la web, un script) toma la base para escribir y la suelta a los 2 s.
     otra = sqlite3.connect(
         connection.settings_dict["NAME"], isolation_level=None, check_same_thread=False

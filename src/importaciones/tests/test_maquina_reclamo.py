@@ -41,6 +41,12 @@ from hypothesis.stateful import (
 from conftest import lista_con_banner
 from importaciones import services
 from importaciones.models import ArchivoPendiente
+from importaciones.reclamo import (
+    ReclamoPerdido,
+    reclamar_siguiente,
+    reintentar_mas_tarde,
+    renovar_reclamo,
+)
 from importaciones.tests.test_fallas import encolar, esperados, medir, precios_de
 from importaciones.tests.test_fallas_extra import publicando_en
 from proveedores.models import Proveedor
@@ -257,7 +263,7 @@ class MaquinaDeReclamo(RuleBasedStateMachine):
 
     @rule(target=reclamos)
     def reclamar(self) -> object:
-        ganador = services.reclamar_siguiente(ids=self.ids)
+        ganador = reclamar_siguiente(ids=self.ids)
         esperado = self.modelo.reclamar()
         assert (ganador and ganador.pk) == (esperado and esperado.pk)
         self.adoptar(self.modelo, [ganador])
@@ -267,8 +273,8 @@ class MaquinaDeReclamo(RuleBasedStateMachine):
     @rule(target=reclamos)
     def reclamar_dos_a_la_vez(self) -> object:
         ganadores = a_la_vez(
-            lambda: services.reclamar_siguiente(ids=self.ids),
-            lambda: services.reclamar_siguiente(ids=self.ids),
+            lambda: reclamar_siguiente(ids=self.ids),
+            lambda: reclamar_siguiente(ids=self.ids),
         )
         reclamables = sum(archivo.reclamable() for archivo in self.modelo.archivos)
         # Los dos piden lo mismo: en cualquier orden es como reclamar dos veces seguidas.
@@ -287,9 +293,9 @@ class MaquinaDeReclamo(RuleBasedStateMachine):
     def renovar(self, reclamo: Reclamo) -> None:
         antes = self.foto()
         try:
-            services._renovar_reclamo(reclamo.en_memoria(), FILAS)
+            renovar_reclamo(reclamo.en_memoria(), FILAS)
             renovado = True
-        except services.ReclamoPerdido:
+        except ReclamoPerdido:
             renovado = False
             assert self.foto() == antes
         assert renovado == self.modelo.renovar(reclamo.pk, reclamo.token)
@@ -321,7 +327,7 @@ class MaquinaDeReclamo(RuleBasedStateMachine):
     @rule(reclamo=reclamos)
     def reprogramar_por_error_pasajero(self, reclamo: Reclamo) -> None:
         antes = self.foto()
-        services._reintentar_mas_tarde(reclamo.en_memoria(), OperationalError("corte simulado"))
+        reintentar_mas_tarde(reclamo.en_memoria(), OperationalError("corte simulado"))
         if not self.modelo.reprogramar(reclamo.pk, reclamo.token):
             assert self.foto() == antes
 
@@ -355,7 +361,7 @@ class MaquinaDeReclamo(RuleBasedStateMachine):
 
         _procesado, ganador = a_la_vez(
             lambda: services.procesar_archivo(reclamo.en_memoria()),
-            lambda: services.reclamar_siguiente(ids=self.ids),
+            lambda: reclamar_siguiente(ids=self.ids),
         )
         vista = self.observar()
         coinciden = [

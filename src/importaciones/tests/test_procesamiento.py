@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conftest import lista_con_banner
-from importaciones import services
+from importaciones import reclamo, services
 from importaciones.models import ArchivoPendiente
 from precios.models import Articulo, ArticuloProveedor, ArticuloSinRevisar, PrecioDeLista
 from proveedores.models import Proveedor
@@ -43,6 +43,26 @@ def test_importa_lista_con_banner_y_coma_decimal_en_cada_formato(planillas, prov
     assert precio.precio == Decimal("30.5")
     assert precio.descripcion == "Tornillo autorroscante 3 mm"
     assert (precio.marca, precio.iva, precio.bulto) == ("FIXER", Decimal("0.21"), 10)
+
+
+def test_el_nombre_del_sistema_original_procesa_lo_pendiente(planillas, proveedor):
+    # ExcelRepository.procesar_pendientes(limit=N) sigue andando para quien lo llamaba.
+    from importaciones.repositories import ExcelRepository
+
+    rutas = [planillas["csv"]({"L": lista_con_banner(3)}, nombre=f"{n}.csv") for n in "ab"]
+    for ruta in rutas:
+        with ruta.open("rb") as contenido:
+            subida, propuestas = services.subir_planilla(
+                proveedor, File(contenido, name=ruta.name), ruta.name
+            )
+        (propuesta,) = propuestas
+        services.confirmar_importacion(
+            subida, {propuesta.hoja.nombre: propuesta.mapeo}, encolar=False
+        )
+    (resumen,) = ExcelRepository.procesar_pendientes(limit=1)
+    assert resumen["estado"] == "procesado" and resumen["creados"] == 3
+    estados = sorted(ArchivoPendiente.objects.values_list("estado", flat=True))
+    assert estados == ["pendiente", "procesado"]
 
 
 def test_reimportar_actualiza_solo_lo_que_cambio(planillas, proveedor):
@@ -156,14 +176,14 @@ def test_un_archivo_reclamado_no_se_reclama_dos_veces(planillas, proveedor):
             proveedor, File(contenido, name="a.xlsx"), "a.xlsx"
         )
     (archivo,) = services.confirmar_importacion(subida, {"L": propuestas[0].mapeo}, encolar=False)
-    reclamado = services.reclamar_siguiente()
+    reclamado = reclamo.reclamar_siguiente()
     assert reclamado.pk == archivo.pk and reclamado.estado == "procesando"
-    assert services.reclamar_siguiente() is None
+    assert reclamo.reclamar_siguiente() is None
     # Un worker con un token viejo no puede confirmar nada.
     archivo.token = None
     archivo.estado = "procesando"
-    with pytest.raises(services.ReclamoPerdido):
-        services._finalizar(archivo, estado="procesado")
+    with pytest.raises(reclamo.ReclamoPerdido):
+        reclamo.finalizar(archivo, estado="procesado")
 
 
 def test_la_cantidad_de_consultas_no_crece_con_las_filas(planillas):

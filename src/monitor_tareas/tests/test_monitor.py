@@ -180,7 +180,7 @@ def test_un_archivo_que_fallo_en_segundo_plano_no_figura_exitosa(cliente_staff, 
 
 
 def test_un_archivo_que_agoto_sus_intentos_sin_resumen_tampoco_figura_exitosa(proveedor):
-    # El reclamo lo deja en error y la tarea no lo devuelve (services.reclamar_siguiente).
+    # El reclamo lo deja en error y la tarea no lo devuelve (reclamo.reclamar_siguiente).
     archivo = archivo_de(proveedor, "error")
     registro = crear(resultado=[], archivo=archivo, proveedor=proveedor)
     assert registro.estado_visible.etiqueta == "Con errores"

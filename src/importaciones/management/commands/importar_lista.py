@@ -4,7 +4,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from importaciones import services
+from importaciones import reclamo, services
 from importaciones.avance import AvanceEnConsola
 from importaciones.models import ArchivoPendiente
 from importaciones.planillas import ErrorPlanilla
@@ -75,7 +75,7 @@ class Command(BaseCommand):
             return
         con_error = []
         for archivo_pendiente in archivos:
-            reclamado = services.reclamar_siguiente(ids=[archivo_pendiente.pk])
+            reclamado = reclamo.reclamar_siguiente(ids=[archivo_pendiente.pk])
             if reclamado is None:
                 continue
             avance = AvanceEnConsola(self.stdout)

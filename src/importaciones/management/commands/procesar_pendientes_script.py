@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 
+from importaciones import services
 from importaciones.avance import AvanceEnConsola
 from importaciones.models import ArchivoPendiente
-from importaciones.repositories import ExcelRepository
 
 from .importar_lista import describir
 
@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, limit: int | None, **opciones) -> None:
         avance = AvanceEnConsola(self.stdout)
-        resumenes = ExcelRepository.procesar_pendientes(limit=limit, al_avanzar=avance)
+        resumenes = services.procesar_pendientes(limite=limit, al_avanzar=avance)
         avance.terminar()
         archivos = ArchivoPendiente.objects.select_related("proveedor").in_bulk(
             [r["archivo"] for r in resumenes]

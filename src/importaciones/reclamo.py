@@ -1,0 +1,186 @@
+"""Los estados de un ArchivoPendiente: estas funciones son las únicas que escriben `estado`.
+
+    pendiente ──reclamar_siguiente──▶ procesando ──finalizar──▶ procesado, error,
+        │                               │  ▲                      revisar o cancelado
+        │                               │  └ renovar_reclamo (corre el plazo)
+        │                               └──reintentar_mas_tarde──▶ pendiente (o error)
+        └──cancelar_archivo──▶ cancelado
+    error │ cancelado │ revisar ──volver_a_pendiente──▶ pendiente
+    procesado ──marcar_deshecho──▶ deshecho
+
+Cada paso es un UPDATE condicional sobre el estado de partida (y, mientras se procesa, sobre
+el token del reclamo): si dos workers o dos clics compiten, uno actualiza 0 filas y no hace
+nada. Igual en SQLite y PostgreSQL.
+"""
+
+import logging
+import os
+import socket
+import time
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
+from django.db.models import F
+from django.utils import timezone
+
+from .models import ArchivoPendiente
+
+logger = logging.getLogger(__name__)
+
+ESTADO = ArchivoPendiente.Estado
+
+# Cuánto insiste un worker en devolver a pendiente un archivo cuando la base se cayó.
+REPROGRAMAR_SEGUNDOS = 15
+
+
+class ReclamoPerdido(Exception):
+    """Otro worker tomó el archivo (venció el plazo): este no debe confirmar nada."""
+
+
+def nombre_worker() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def reclamar_siguiente(ids: list[int] | None = None) -> ArchivoPendiente | None:
+    """Toma el archivo pendiente más viejo con un UPDATE condicional.
+
+    Si dos workers compiten por el mismo archivo, el UPDATE de uno afecta 0 filas y pasa
+    al siguiente. Un archivo "procesando" cuyo plazo venció (el worker murió) se puede
+    volver a tomar; después de TARIFARIO_MAX_INTENTOS queda en error.
+    """
+    while True:
+        ahora = timezone.now()
+        reclamables = ArchivoPendiente.objects.reclamables(ahora)
+        if ids is not None:
+            reclamables = reclamables.filter(pk__in=ids)
+        candidato = reclamables.order_by("fecha_subida", "id").values_list("pk", flat=True).first()
+        if candidato is None:
+            return None
+        tomado = reclamables.filter(pk=candidato).update(
+            estado=ESTADO.PROCESANDO,
+            token=uuid.uuid4(),
+            intentos=F("intentos") + 1,
+            vence_en=ahora + timedelta(seconds=settings.TARIFARIO_LEASE_SEGUNDOS),
+            iniciado_en=ahora,
+            proximo_intento_en=None,
+            worker=nombre_worker(),
+        )
+        if not tomado:
+            continue
+        archivo = ArchivoPendiente.objects.select_related("proveedor", "subida").get(pk=candidato)
+        if archivo.intentos > settings.TARIFARIO_MAX_INTENTOS:
+            finalizar_con_error(
+                archivo,
+                f"El archivo interrumpió el procesamiento {archivo.intentos - 1} veces "
+                "(el worker se cayó leyéndolo). Revisalo o dividilo y volvé a subirlo.",
+            )
+            continue
+        return archivo
+
+
+def _mientras_lo_tenga(archivo: ArchivoPendiente):
+    return ArchivoPendiente.objects.filter(
+        pk=archivo.pk, token=archivo.token, estado=ESTADO.PROCESANDO
+    )
+
+
+def anotar(archivo: ArchivoPendiente, **campos) -> None:
+    """Guarda datos del avance (total, rutas) si este worker sigue teniendo el reclamo."""
+    _mientras_lo_tenga(archivo).update(**campos)
+
+
+def renovar_reclamo(archivo: ArchivoPendiente, filas_leidas: int) -> None:
+    """Corre el plazo del reclamo; ReclamoPerdido si otro worker ya lo tomó."""
+    renovado = _mientras_lo_tenga(archivo).update(
+        filas_leidas=filas_leidas,
+        vence_en=timezone.now() + timedelta(seconds=settings.TARIFARIO_LEASE_SEGUNDOS),
+    )
+    if not renovado:
+        raise ReclamoPerdido
+
+
+def finalizar(archivo: ArchivoPendiente, **campos) -> None:
+    """Cierra el archivo sólo si este worker sigue teniendo el reclamo (commit con token)."""
+    actualizados = _mientras_lo_tenga(archivo).update(
+        finalizado_en=timezone.now(), vence_en=None, **campos
+    )
+    if actualizados != 1:
+        raise ReclamoPerdido
+
+
+def finalizar_con_error(archivo: ArchivoPendiente, mensaje: str) -> None:
+    finalizar(archivo, estado=ESTADO.ERROR, mensaje_error=mensaje)
+
+
+def reintentar_mas_tarde(archivo: ArchivoPendiente, error: Exception) -> None:
+    """Vuelve a pendiente con espera creciente (30 s, 60 s, 120 s… hasta 10 min)."""
+    espera = min(30 * 2 ** max(archivo.intentos - 1, 0), 600)
+    ultimo = archivo.intentos >= settings.TARIFARIO_MAX_INTENTOS
+    # Un reinicio de PostgreSQL corta la conexión y tarda un par de segundos en volver: se
+    # insiste hasta REPROGRAMAR_SEGUNDOS antes de dejárselo al barrido, que lo retomaría
+    # recién al vencer el plazo del reclamo (10 min en producción).
+    limite = time.monotonic() + REPROGRAMAR_SEGUNDOS
+    while True:
+        # La conexión puede haber quedado inservible: la próxima consulta abre otra.
+        connection.close()
+        try:
+            _mientras_lo_tenga(archivo).update(
+                estado=ESTADO.ERROR if ultimo else ESTADO.PENDIENTE,
+                proximo_intento_en=None if ultimo else timezone.now() + timedelta(seconds=espera),
+                vence_en=None,
+                mensaje_error=(
+                    f"La base de datos falló {archivo.intentos} veces al importar ({error})."
+                    if ultimo
+                    else ""
+                ),
+            )
+            return
+        except (OperationalError, InterfaceError):
+            if time.monotonic() >= limite:
+                # La base sigue caída: el plazo del reclamo vence y el barrido lo retoma.
+                logger.warning(
+                    "Archivo %s: no se pudo reprogramar; lo retoma el barrido.", archivo.pk
+                )
+                return
+            time.sleep(1)
+
+
+def cancelar_archivo(archivo_id: int) -> bool:
+    """Cancela un archivo que todavía no empezó; False si ya no estaba pendiente."""
+    return bool(
+        ArchivoPendiente.objects.filter(pk=archivo_id, estado=ESTADO.PENDIENTE).update(
+            estado=ESTADO.CANCELADO,
+            finalizado_en=timezone.now(),
+            mensaje_error="Cancelado antes de procesarse.",
+        )
+    )
+
+
+def volver_a_pendiente(
+    archivo_id: int,
+    estados: tuple[str, ...] = (ESTADO.ERROR, ESTADO.CANCELADO, ESTADO.REVISAR),
+    **campos,
+) -> bool:
+    """Un archivo terminado sin aplicar vuelve a la cola (sin encolar el aviso).
+
+    Dos pedidos seguidos (doble clic) lo vuelven una sola vez.
+    """
+    return bool(
+        ArchivoPendiente.objects.filter(pk=archivo_id, estado__in=estados).update(
+            estado=ESTADO.PENDIENTE,
+            intentos=0,
+            mensaje_error="",
+            finalizado_en=None,
+            token=None,
+            **campos,
+        )
+    )
+
+
+def marcar_deshecho(archivo_id: int, cuando) -> None:
+    """La importación aplicada se deshizo (en la transacción que restauró los precios)."""
+    ArchivoPendiente.objects.filter(pk=archivo_id, estado=ESTADO.PROCESADO).update(
+        estado=ESTADO.DESHECHO, deshecho_en=cuando
+    )
