@@ -15,13 +15,14 @@ RAIZ = Path(__file__).resolve().parent.parent
 
 def leer(lector: str, ruta: str, hoja: str) -> None:
     sys.path.insert(0, str(RAIZ / "src"))
-    from importaciones import planillas
+    from importaciones import lectores
+    from importaciones.lectores import xlsx
 
-    planillas.UMBRAL_XLSX_STREAMING = 0 if lector == "streaming" else 1 << 62
+    xlsx.UMBRAL_XLSX_STREAMING = 0 if lector == "streaming" else 1 << 62
     inicio = time.perf_counter()
     filas = 0
     with open(ruta, "rb") as archivo:
-        for _numero, _fila in planillas.iterar_filas(archivo, "xlsx", hoja):
+        for _numero, _fila in lectores.iterar_filas(archivo, "xlsx", hoja):
             filas += 1
     segundos = time.perf_counter() - inicio
     pico = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

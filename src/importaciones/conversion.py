@@ -23,8 +23,8 @@ from django.core.files.storage import default_storage
 
 from . import reclamo
 from .lector import Lectura
+from .lectores import ErrorPlanilla
 from .models import ArchivoPendiente, ConfigImportacion
-from .planillas import ErrorPlanilla  # TEMPORAL
 
 logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import UploadedFile
 from core_config.subidas import maximo_bytes, mensaje_excedida
 from proveedores.models import Proveedor
 
+from .lectores import HojaPrevia, letra_columna
 from .models import CAMPOS, CAMPOS_REQUERIDOS
-from .planillas import HojaPrevia, letra_columna
 from .sugerencias import encabezado_combinado
 
 ETIQUETAS = {

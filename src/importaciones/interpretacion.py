@@ -19,6 +19,7 @@ from statistics import median
 from precios.iva import IVA_POR_DEFECTO
 
 from .campos import COLUMNAS_CSV
+from .lectores import Celda, indice_columna
 from .normalizacion import (
     LARGO_MAXIMO_CODIGO,
     MONEDA_POR_DEFECTO,
@@ -36,7 +37,6 @@ from .normalizacion import (
     parsear_iva,
     parsear_precio,
 )
-from .planillas import Celda, indice_columna
 from .reparacion import ReparadorDeRegistros
 from .sugerencias import FiltroDeFilas
 

@@ -25,8 +25,8 @@ from typing import IO
 
 from .campos import COLUMNAS_CSV
 from .interpretacion import REPARADA, Interprete
+from .lectores import Celda, ErrorPlanilla, filas_estimadas, iterar_filas
 from .normalizacion import ValorInvalido, texto_de_celda
-from .planillas import Celda, ErrorPlanilla, filas_estimadas, iterar_filas
 
 # Filas leídas antes de decidir la convención decimal de la columna de precio.
 FILAS_PARA_CONVENCION = 2000

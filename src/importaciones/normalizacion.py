@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from precios.iva import IVA_POR_DEFECTO
 
-from .planillas import Celda
+from .lectores import Celda
 
 DECIMALES_PRECIO = Decimal("0.000001")
 PRECIO_MAXIMO = Decimal("999999999999")

@@ -10,9 +10,9 @@ from itertools import islice
 
 from . import hojas as hojas_del_libro
 from .interpretacion import FilaPrevia, Interprete, interpretar_filas
+from .lectores import ErrorPlanilla, HojaPrevia, leer_vista_previa
 from .models import ConfigImportacion, Subida
 from .normalizacion import descripcion_normalizada
-from .planillas import ErrorPlanilla, HojaPrevia, leer_vista_previa  # TEMPORAL
 from .sugerencias import huella_encabezado, sugerir_mapeo  # TEMPORAL
 
 

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .lectores import letra_columna
 from .normalizacion import SIN_PRECIO, ValorInvalido, parsear_numero
-from .planillas import letra_columna
 
 # Una columna es numérica si al menos el 90 % de sus valores no vacíos son números (tolera
 # algún "consultar" o una nota) y son al menos 5, para que la proporción diga algo.

@@ -23,11 +23,10 @@ from proveedores.models import Proveedor
 from . import reclamo
 from .carga import SaltoDeEscala, cargar_precios
 from .conversion import AlAvanzar, convertir_a_csv
+from .lectores import ErrorPlanilla, detectar_formato, verificar_contenedor
 from .models import ArchivoPendiente, ConfigImportacion, Subida
-from .planillas import ErrorPlanilla, detectar_formato  # TEMPORAL
 from .propuestas import HojaPropuesta, huella_de, vista_previa
 from .reclamo import ReclamoPerdido, finalizar, finalizar_con_error
-from .verificacion import verificar_contenedor  # TEMPORAL
 
 logger = logging.getLogger(__name__)
 

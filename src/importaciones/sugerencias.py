@@ -18,8 +18,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .campos import CAMPOS, CAMPOS_REQUERIDOS
+from .lectores import Celda, indice_columna, letra_columna
 from .normalizacion import ValorInvalido, moneda_de_palabra, normalizar_codigo, parsear_numero
-from .planillas import Celda, indice_columna, letra_columna
 
 FILAS_A_EXPLORAR = 40
 # Un encabezado partido ocupa a lo sumo 3 filas (FerriPlast: CANT / X / CJ).

@@ -17,9 +17,9 @@ from . import informe, revision, services
 from .exportacion import planilla_xlsx
 from .forms import ETIQUETAS, MapeoHojaForm, SubidaForm
 from .interpretacion import REPARADA, SIN_CODIGO, FilaPrevia
+from .lectores import Celda, ErrorPlanilla, HojaPrevia, indice_columna, letra_columna
 from .models import ArchivoPendiente, Subida
 from .normalizacion import texto_de_celda
-from .planillas import Celda, ErrorPlanilla, HojaPrevia, indice_columna, letra_columna
 from .propuestas import (
     FILAS_INTERPRETADAS,
     HojaPropuesta,

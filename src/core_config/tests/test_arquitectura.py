@@ -26,7 +26,9 @@ def _modulos() -> dict[str, Path]:
 
 
 def _importados(nombre: str, ruta: Path, modulos: dict[str, Path]) -> set[str]:
-    """Los módulos del proyecto que `nombre` importa (`from x import y` cuenta x.y si existe)."""
+    """Los módulos del proyecto que `nombre` importa: `from x import y` cuenta x.y si es un
+    módulo (`from . import csv` dentro de un paquete no depende del `__init__` del paquete)
+    y x si no."""
     paquete = nombre if ruta.name == "__init__.py" else nombre.rpartition(".")[0]
     nombres = set()
     for nodo in ast.walk(ast.parse(ruta.read_text(encoding="utf-8"))):
@@ -37,8 +39,8 @@ def _importados(nombre: str, ruta: Path, modulos: dict[str, Path]) -> set[str]:
             if nodo.level:
                 arriba = paquete.split(".")[: len(paquete.split(".")) - nodo.level + 1]
                 base = ".".join([*arriba, base] if base else arriba)
-            nombres.add(base)
-            nombres.update(f"{base}.{alias.name}" for alias in nodo.names)
+            for alias in nodo.names:
+                nombres.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modulos else base)
     return {n for n in nombres if n in modulos and n != nombre}
 
 

@@ -12,8 +12,8 @@ from django.test import override_settings
 
 from conftest import esperar, lista_con_banner
 from importaciones import services
+from importaciones.lectores import FIRMA_OLE2, ErrorPlanilla
 from importaciones.models import ArchivoPendiente, Subida
-from importaciones.planillas import FIRMA_OLE2, ErrorPlanilla
 from importaciones.tests.test_procesamiento import importar, precios_de
 
 pytestmark = pytest.mark.django_db

@@ -32,8 +32,8 @@ from django.utils import timezone
 
 from conftest import esperar, lista_con_banner, matar_grupo, url_base_de_pruebas
 from importaciones import reclamo, services
+from importaciones.lectores import FIRMA_OLE2, ErrorPlanilla
 from importaciones.models import ArchivoPendiente, Subida
-from importaciones.planillas import FIRMA_OLE2, ErrorPlanilla
 from precios.models import PrecioDeLista
 from proveedores.models import Proveedor
 

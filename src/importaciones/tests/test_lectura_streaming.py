@@ -14,8 +14,7 @@ import pytest
 import xlsxwriter
 
 from conftest import corpus
-from importaciones import planillas
-from importaciones.planillas import Celda, iterar_filas, iterar_filas_xlsx
+from importaciones.lectores import Celda, calamine, iterar_filas, xlsx
 
 CORPUS_XLSX = [
     "ar_aceros_bragado_precios.xlsx",
@@ -50,13 +49,13 @@ def sin_relleno(filas: Iterator[tuple[int, list[Celda]]]) -> list[tuple[int, lis
 
 def comparar_con_calamine(ruta: Path, monkeypatch: pytest.MonkeyPatch) -> int:
     # Umbral enorme: iterar_filas usa calamine aunque la hoja sea grande.
-    monkeypatch.setattr(planillas, "UMBRAL_XLSX_STREAMING", 1 << 62)
+    monkeypatch.setattr(xlsx, "UMBRAL_XLSX_STREAMING", 1 << 62)
     contenido = ruta.read_bytes()
-    hojas = planillas._hojas_de_trabajo(planillas._abrir_calamine(io.BytesIO(contenido)))
+    hojas = calamine._hojas_de_trabajo(calamine.abrir(io.BytesIO(contenido)))
     comparadas = 0
     for hoja in hojas:
         esperado = sin_relleno(iterar_filas(io.BytesIO(contenido), "xlsx", hoja))
-        obtenido = sin_relleno(iterar_filas_xlsx(io.BytesIO(contenido), hoja))
+        obtenido = sin_relleno(xlsx.filas_en_streaming(io.BytesIO(contenido), hoja))
         for (n_esperado, esperada), (n_obtenido, obtenida) in zip(esperado, obtenido, strict=False):
             assert (hoja, n_obtenido, obtenida) == (hoja, n_esperado, esperada)
         assert len(obtenido) == len(esperado), hoja
@@ -202,7 +201,7 @@ def test_streaming_lee_xml_con_prefijo_y_sin_referencias(
 ) -> None:
     ruta = escribir_a_mano(tmp_path / "a_mano.xlsx")
     comparar_con_calamine(ruta, monkeypatch)
-    assert list(iterar_filas_xlsx(io.BytesIO(ruta.read_bytes()), "Hoja1")) == [
+    assert list(xlsx.filas_en_streaming(io.BytesIO(ruta.read_bytes()), "Hoja1")) == [
         (1, ["uno & dos", "", " en línea "]),
         (2, [1.5, False, date(2024, 8, 1)]),
         (3, ["", "", ""]),
@@ -221,8 +220,8 @@ def test_una_hoja_grande_se_lee_en_streaming(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ruta = escribir_variada(tmp_path / "variada.xlsx", constant_memory=False)
-    monkeypatch.setattr(planillas, "UMBRAL_XLSX_STREAMING", 0)
-    monkeypatch.setattr(planillas, "_abrir_calamine", lambda archivo: pytest.fail("usó calamine"))
+    monkeypatch.setattr(xlsx, "UMBRAL_XLSX_STREAMING", 0)
+    monkeypatch.setattr(calamine, "abrir", lambda archivo: pytest.fail("usó calamine"))
     with ruta.open("rb") as archivo:
         filas = dict(iterar_filas(archivo, "xlsx", "Lista"))
     assert filas[5][1:4] == ["00000", "Tornillo 0 mm\ncon tuerca", pytest.approx(0.1 / 3)]
@@ -231,7 +230,7 @@ def test_una_hoja_grande_se_lee_en_streaming(
 def test_los_textos_compartidos_ocupan_un_solo_bloque(tmp_path: Path) -> None:
     ruta = escribir_variada(tmp_path / "variada.xlsx", constant_memory=False)
     with zipfile.ZipFile(ruta) as libro:
-        textos = planillas._TextosCompartidos(libro)
+        textos = xlsx._TextosCompartidos(libro)
     assert textos[0] == "FERRETERÍA LA TUERCA – Lista N° 12 «agosto»"
     assert textos[10**6] == ""
     assert len(textos.datos) < 10_000

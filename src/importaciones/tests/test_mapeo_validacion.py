@@ -10,15 +10,14 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import corpus, escribir_csv, lista_con_banner
-from importaciones.models import ArchivoPendiente, Subida
-from importaciones.planillas import (
+from importaciones.lectores import (
     ErrorPlanilla,
-    _lineas_csv,
-    detectar_csv,
     detectar_formato,
     iterar_filas,
     leer_vista_previa,
 )
+from importaciones.lectores.csv import contar_lineas, detectar_csv
+from importaciones.models import ArchivoPendiente, Subida
 from importaciones.tests.test_planillas import _ods_como_pandas
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +168,7 @@ def test_las_filas_de_cada_lista_real_son_las_que_lee_el_lector(nombre):
     ],
 )
 def test_las_lineas_de_un_csv_se_cuentan_como_las_lee_csv_reader(contenido, lineas):
-    assert _lineas_csv(io.BytesIO(contenido)) == lineas
+    assert contar_lineas(io.BytesIO(contenido)) == lineas
 
 
 # --- Encabezados partidos ---------------------------------------------------------------

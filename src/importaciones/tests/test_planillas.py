@@ -3,9 +3,8 @@ import io
 import pytest
 
 from conftest import lista_con_banner
-from importaciones.planillas import (
+from importaciones.lectores import (
     ErrorPlanilla,
-    detectar_csv,
     detectar_formato,
     filas_estimadas,
     indice_columna,
@@ -13,6 +12,7 @@ from importaciones.planillas import (
     leer_vista_previa,
     letra_columna,
 )
+from importaciones.lectores.csv import detectar_csv
 
 
 def test_letras_de_columna_ida_y_vuelta():

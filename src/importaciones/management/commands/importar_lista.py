@@ -6,8 +6,8 @@ from django.db import transaction
 
 from importaciones import reclamo, services
 from importaciones.avance import AvanceEnConsola
+from importaciones.lectores import ErrorPlanilla
 from importaciones.models import ArchivoPendiente
-from importaciones.planillas import ErrorPlanilla
 from proveedores.models import Proveedor
 
 CAMPOS_FALTANTES = {"codigo": "código", "descripcion": "descripción", "precio": "precio"}
