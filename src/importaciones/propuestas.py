@@ -13,7 +13,7 @@ from .interpretacion import FilaPrevia, Interprete, interpretar_filas
 from .lectores import ErrorPlanilla, HojaPrevia, leer_vista_previa
 from .models import ConfigImportacion, Subida
 from .normalizacion import descripcion_normalizada
-from .sugerencias import huella_encabezado, sugerir_mapeo  # TEMPORAL
+from .sugerencias import huella_encabezado, sugerir_mapeo
 
 
 @dataclass

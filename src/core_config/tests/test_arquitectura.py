@@ -5,6 +5,7 @@ que es donde suele esconderse un círculo) sin ejecutar nada.
 """
 
 import ast
+import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[2]
@@ -95,3 +96,22 @@ def test_el_grafo_ve_los_imports_que_hay():
     assert "importaciones.reclamo" in grafo["importaciones.services"]
     assert "proveedores.models" in grafo["precios.models"]
     assert "importaciones.models" in grafo["monitor_tareas.models"]
+
+
+def test_cada_modulo_y_funcion_que_nombra_la_arquitectura_existe():
+    documento = (SRC.parent / "docs" / "ARQUITECTURA.md").read_text(encoding="utf-8")
+    nombrados = re.findall(r"`([^`\s]+)`", documento)
+    archivos = [p.relative_to(SRC.parent).as_posix() for p in SRC.rglob("*.py")]
+    faltan = [
+        nombre
+        for nombre in nombrados
+        if nombre.endswith(".py")
+        and not any(a == nombre or a.endswith("/" + nombre) for a in archivos)
+    ]
+    # `services.registrar_subida`, `reclamo.finalizar`: una función de ese módulo de importaciones.
+    for modulo, funcion in re.findall(r"`(services|reclamo)\.(\w+)`", documento):
+        codigo = (SRC / "importaciones" / f"{modulo}.py").read_text(encoding="utf-8")
+        if not re.search(rf"^def {funcion}\(", codigo, re.M):
+            faltan.append(f"{modulo}.{funcion}")
+    assert len(nombrados) > 20
+    assert faltan == []
