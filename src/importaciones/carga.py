@@ -141,51 +141,7 @@ def cargar_precios(
     t = _tablas()
     momento = connection.ops.adapt_datetimefield_value(ahora)
     with connection.cursor() as cursor:
-        for tabla in (t["cruda"], t["carga"]):
-            cursor.execute(f"DROP TABLE IF EXISTS {tabla}")
-        cursor.execute(
-            f"CREATE TEMP TABLE {t['cruda']} (fila integer, codigo varchar(64), "
-            "codigo_clave varchar(64), descripcion varchar(500), precio numeric(18, 6), "
-            "moneda varchar(3), bulto integer, iva numeric(6, 4), codigo_barras varchar(32), "
-            "marca varchar(120), observacion varchar(12), detalle varchar(300))"
-        )
-        _copiar_a_tabla_temporal(cursor, csv_normalizado)
-        if connection.vendor == "postgresql":
-            # Cada cruce de acá en adelante es de conjuntos grandes: hash joins siempre. Con
-            # estadísticas viejas de la tabla de precios (recién migrada o recién cargada) el
-            # planificador elegía un nested loop sin índice, cuadrático (148 s con 30k filas).
-            cursor.execute("SET LOCAL enable_nestloop = off")
-            cursor.execute(f"SET LOCAL work_mem = '{MEMORIA_DE_TRABAJO_PG}'")
-            cursor.execute(f"ANALYZE {t['cruda']}")
-
-        # Una sola pasada arma la tabla de trabajo: gana la primera fila de cada código, se
-        # cruza una vez con los precios existentes (id, precio anterior, si algo cambia) y
-        # los nuevos reciben ya su id. Todo lo que sigue cruza por id, sin volver a buscar
-        # por código, y sin el chequeo de clave foránea que haría la base fila por fila.
-        cursor.execute(
-            f"CREATE TEMP TABLE {t['carga']} AS "
-            # El CAST le da tipo a la columna: en SQLite, sin tipo, no se usa su índice.
-            f"SELECT c.*, CAST(COALESCE(p.id, {_id_nuevo(cursor, t)}) AS bigint) AS precio_id, "
-            "p.id IS NOT NULL AS existia, p.precio AS anterior, p.moneda AS moneda_anterior, "
-            f"c.precio AS precio_leido, ({_CAMBIO}) AS cambia, "
-            f"({_CAMBIO_SIN_PRECIO}) AS cambia_sin_precio, p.hoja <> %s AS otra_hoja "
-            "FROM (SELECT *, ROW_NUMBER() OVER "
-            f"(PARTITION BY codigo_clave ORDER BY fila) AS orden FROM {t['cruda']}) c "
-            f"LEFT JOIN {t['precio']} p ON p.proveedor_id = %s AND p.codigo_clave = c.codigo_clave "
-            "WHERE c.orden = 1",
-            [hoja, proveedor_id],
-        )
-        cursor.execute(f"SELECT COUNT(*) FROM {t['cruda']}")
-        (leidas,) = cursor.fetchone()
-        cursor.execute(f"SELECT COUNT(*) FROM {t['carga']}")
-        (filas,) = cursor.fetchone()
-        if archivo_id is not None and leidas > filas:
-            _guardar_repetidas(cursor, t, archivo_id)
-        cursor.execute(f"DROP TABLE {t['cruda']}")
-        # "Lo que falta" cruza por id: sin índice, en SQLite es cuadrático.
-        cursor.execute(f"CREATE INDEX {t['carga']}_precio ON {t['carga']} (precio_id)")
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {t['carga']}")
+        leidas = _armar_tabla_de_trabajo(cursor, t, csv_normalizado, proveedor_id, hoja, archivo_id)
         if verificar_escala:
             _verificar_escala(cursor, t)
         if umbral is not None:
@@ -207,49 +163,8 @@ def cargar_precios(
                 f"FROM {t['carga']} WHERE precio <> precio_leido",
                 [archivo_id, CambioRetenido.Estado.RETENIDO],
             )
-
-        # Lo que estaba en esta hoja y no vino en la lista nueva.
-        faltan = (
-            f"FROM {t['precio']} p WHERE p.proveedor_id = %s AND p.hoja = %s AND NOT EXISTS "
-            f"(SELECT 1 FROM {t['carga']} c WHERE c.precio_id = p.id)"
-        )
-        cursor.execute(f"SELECT COUNT(*) {faltan}", [proveedor_id, hoja])
-        faltantes = cursor.fetchone()[0]
-        faltantes_muestra: list[str] = []
-        if faltantes:
-            cursor.execute(
-                f"SELECT p.codigo {faltan} ORDER BY p.codigo_clave LIMIT {MUESTRA_FALTANTES}",
-                [proveedor_id, hoja],
-            )
-            faltantes_muestra = [codigo for (codigo,) in cursor.fetchall()]
-        if archivo_id is not None:
-            _guardar_observadas(cursor, t, archivo_id, faltan, [proveedor_id, hoja])
-
-        asignaciones = ", ".join(f"{columna} = c.{columna}" for columna in _COLUMNAS_PRECIO)
-        cursor.execute(
-            # Un artículo que sólo se mudó de hoja no cuenta como actualizado, pero recuerda
-            # la hoja nueva: es la que dirá si falta en la próxima lista.
-            f"UPDATE {t['precio']} SET {asignaciones}, hoja = %s, "
-            "actualizado_en = CASE WHEN c.cambia THEN %s ELSE actualizado_en END "
-            f"FROM {t['carga']} c WHERE {t['precio']}.id = c.precio_id "
-            "AND (c.cambia OR c.otra_hoja)",
-            [hoja, momento],
-        )
-        columnas = ", ".join(_COLUMNAS_PRECIO)
-        cursor.execute(
-            f"INSERT INTO {t['precio']} (id, proveedor_id, codigo_clave, {columnas}, hoja, "
-            f"creado_en, actualizado_en) SELECT precio_id, %s, codigo_clave, {columnas}, %s, "
-            f"%s, %s FROM {t['carga']} WHERE NOT existia",
-            [proveedor_id, hoja, momento, momento],
-        )
-        # Historial: sólo los precios que cambiaron (el primero de cada artículo es su alta).
-        cursor.execute(
-            f"INSERT INTO {t['historial']} (precio_lista_id, archivo_id, fecha, "
-            "precio_anterior, precio_nuevo) "
-            f"SELECT precio_id, %s, %s, anterior, precio FROM {t['carga']} "
-            "WHERE existia AND anterior <> precio",
-            [archivo_id, momento],
-        )
+        faltantes, faltantes_muestra = _faltantes(cursor, t, proveedor_id, hoja, archivo_id)
+        _aplicar(cursor, t, proveedor_id, hoja, momento, archivo_id)
         _sincronizar_relacionadas(cursor, t, momento)
         cursor.execute(f"DROP TABLE {t['carga']}")
     return ResultadoCarga(
@@ -261,6 +176,118 @@ def cargar_precios(
         sospechosos,
         faltantes,
         faltantes_muestra,
+    )
+
+
+def _armar_tabla_de_trabajo(
+    cursor,
+    t: dict[str, str],
+    csv_normalizado: IO[bytes],
+    proveedor_id: int,
+    hoja: str,
+    archivo_id: int | None,
+) -> int:
+    """Copia el CSV a una tabla temporal y arma la de trabajo; devuelve las filas leídas.
+
+    Una sola pasada arma la tabla de trabajo: gana la primera fila de cada código, se
+    cruza una vez con los precios existentes (id, precio anterior, si algo cambia) y
+    los nuevos reciben ya su id. Todo lo que sigue cruza por id, sin volver a buscar
+    por código, y sin el chequeo de clave foránea que haría la base fila por fila.
+    Las filas repetidas que quedan afuera se guardan para el informe.
+    """
+    for tabla in (t["cruda"], t["carga"]):
+        cursor.execute(f"DROP TABLE IF EXISTS {tabla}")
+    cursor.execute(
+        f"CREATE TEMP TABLE {t['cruda']} (fila integer, codigo varchar(64), "
+        "codigo_clave varchar(64), descripcion varchar(500), precio numeric(18, 6), "
+        "moneda varchar(3), bulto integer, iva numeric(6, 4), codigo_barras varchar(32), "
+        "marca varchar(120), observacion varchar(12), detalle varchar(300))"
+    )
+    _copiar_a_tabla_temporal(cursor, csv_normalizado)
+    if connection.vendor == "postgresql":
+        # Cada cruce de acá en adelante es de conjuntos grandes: hash joins siempre. Con
+        # estadísticas viejas de la tabla de precios (recién migrada o recién cargada) el
+        # planificador elegía un nested loop sin índice, cuadrático (148 s con 30k filas).
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute(f"SET LOCAL work_mem = '{MEMORIA_DE_TRABAJO_PG}'")
+        cursor.execute(f"ANALYZE {t['cruda']}")
+    cursor.execute(
+        f"CREATE TEMP TABLE {t['carga']} AS "
+        # El CAST le da tipo a la columna: en SQLite, sin tipo, no se usa su índice.
+        f"SELECT c.*, CAST(COALESCE(p.id, {_id_nuevo(cursor, t)}) AS bigint) AS precio_id, "
+        "p.id IS NOT NULL AS existia, p.precio AS anterior, p.moneda AS moneda_anterior, "
+        f"c.precio AS precio_leido, ({_CAMBIO}) AS cambia, "
+        f"({_CAMBIO_SIN_PRECIO}) AS cambia_sin_precio, p.hoja <> %s AS otra_hoja "
+        "FROM (SELECT *, ROW_NUMBER() OVER "
+        f"(PARTITION BY codigo_clave ORDER BY fila) AS orden FROM {t['cruda']}) c "
+        f"LEFT JOIN {t['precio']} p ON p.proveedor_id = %s AND p.codigo_clave = c.codigo_clave "
+        "WHERE c.orden = 1",
+        [hoja, proveedor_id],
+    )
+    cursor.execute(f"SELECT COUNT(*) FROM {t['cruda']}")
+    (leidas,) = cursor.fetchone()
+    cursor.execute(f"SELECT COUNT(*) FROM {t['carga']}")
+    (filas,) = cursor.fetchone()
+    if archivo_id is not None and leidas > filas:
+        _guardar_repetidas(cursor, t, archivo_id)
+    cursor.execute(f"DROP TABLE {t['cruda']}")
+    # "Lo que falta" cruza por id: sin índice, en SQLite es cuadrático.
+    cursor.execute(f"CREATE INDEX {t['carga']}_precio ON {t['carga']} (precio_id)")
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {t['carga']}")
+    return leidas
+
+
+def _faltantes(
+    cursor, t: dict[str, str], proveedor_id: int, hoja: str, archivo_id: int | None
+) -> tuple[int, list[str]]:
+    """Lo que estaba en esta hoja y no vino en la lista nueva: cuántos y una muestra."""
+    faltan = (
+        f"FROM {t['precio']} p WHERE p.proveedor_id = %s AND p.hoja = %s AND NOT EXISTS "
+        f"(SELECT 1 FROM {t['carga']} c WHERE c.precio_id = p.id)"
+    )
+    cursor.execute(f"SELECT COUNT(*) {faltan}", [proveedor_id, hoja])
+    faltantes = cursor.fetchone()[0]
+    muestra: list[str] = []
+    if faltantes:
+        cursor.execute(
+            f"SELECT p.codigo {faltan} ORDER BY p.codigo_clave LIMIT {MUESTRA_FALTANTES}",
+            [proveedor_id, hoja],
+        )
+        muestra = [codigo for (codigo,) in cursor.fetchall()]
+    if archivo_id is not None:
+        _guardar_observadas(cursor, t, archivo_id, faltan, [proveedor_id, hoja])
+    return faltantes, muestra
+
+
+def _aplicar(
+    cursor, t: dict[str, str], proveedor_id: int, hoja: str, momento, archivo_id: int | None
+) -> None:
+    """Actualiza los que cambiaron, da de alta los nuevos y anota el historial."""
+    asignaciones = ", ".join(f"{columna} = c.{columna}" for columna in _COLUMNAS_PRECIO)
+    cursor.execute(
+        # Un artículo que sólo se mudó de hoja no cuenta como actualizado, pero recuerda
+        # la hoja nueva: es la que dirá si falta en la próxima lista.
+        f"UPDATE {t['precio']} SET {asignaciones}, hoja = %s, "
+        "actualizado_en = CASE WHEN c.cambia THEN %s ELSE actualizado_en END "
+        f"FROM {t['carga']} c WHERE {t['precio']}.id = c.precio_id "
+        "AND (c.cambia OR c.otra_hoja)",
+        [hoja, momento],
+    )
+    columnas = ", ".join(_COLUMNAS_PRECIO)
+    cursor.execute(
+        f"INSERT INTO {t['precio']} (id, proveedor_id, codigo_clave, {columnas}, hoja, "
+        f"creado_en, actualizado_en) SELECT precio_id, %s, codigo_clave, {columnas}, %s, "
+        f"%s, %s FROM {t['carga']} WHERE NOT existia",
+        [proveedor_id, hoja, momento, momento],
+    )
+    # Historial: sólo los precios que cambiaron (el primero de cada artículo es su alta).
+    cursor.execute(
+        f"INSERT INTO {t['historial']} (precio_lista_id, archivo_id, fecha, "
+        "precio_anterior, precio_nuevo) "
+        f"SELECT precio_id, %s, %s, anterior, precio FROM {t['carga']} "
+        "WHERE existia AND anterior <> precio",
+        [archivo_id, momento],
     )
 
 
