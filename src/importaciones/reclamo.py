@@ -2,7 +2,7 @@
 
     pendiente ──reclamar_siguiente──▶ procesando ──finalizar──▶ procesado, error,
         │                               │  ▲                      revisar o cancelado
-        │                               │  └ renovar_reclamo (corre el plazo)
+        │                               │  └ latido / renovar_reclamo (corren el plazo)
         │                               └──reintentar_mas_tarde──▶ pendiente (o error)
         └──cancelar_archivo──▶ cancelado
     error │ cancelado │ revisar ──volver_a_pendiente──▶ pendiente
@@ -16,8 +16,11 @@ nada. Igual en SQLite y PostgreSQL.
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -99,6 +102,77 @@ def renovar_reclamo(archivo: ArchivoPendiente, filas_leidas: int) -> None:
     )
     if not renovado:
         raise ReclamoPerdido
+
+
+@contextmanager
+def latido(archivo: ArchivoPendiente) -> Iterator[None]:
+    """Mientras dura el bloque, un hilo corre el plazo del reclamo cada tercio del plazo.
+
+    No depende del avance: también late mientras la base aplica la lista (minutos con
+    millones de filas), así el plazo puede ser corto y un worker muerto se nota enseguida.
+    """
+    parar = threading.Event()
+    hilo = threading.Thread(
+        target=_latir, args=(archivo, parar), name=f"latido-{archivo.pk}", daemon=True
+    )
+    hilo.start()
+    try:
+        yield
+    finally:
+        parar.set()
+        hilo.join()
+
+
+def _latir(archivo: ArchivoPendiente, parar: threading.Event) -> None:
+    intervalo = max(settings.TARIFARIO_LEASE_SEGUNDOS / 3, 0.5)
+    try:
+        while not parar.wait(intervalo):
+            try:
+                vigente = _mientras_lo_tenga(archivo).update(
+                    vence_en=timezone.now() + timedelta(seconds=settings.TARIFARIO_LEASE_SEGUNDOS)
+                )
+            except (OperationalError, InterfaceError) as error:
+                # SQLite: la carga tiene la base tomada (y mientras tanto nadie más puede
+                # reclamar); PostgreSQL caído: el worker ya lo maneja. Late en la próxima.
+                logger.info("Archivo %s: el latido no llegó a la base (%s).", archivo.pk, error)
+                continue
+            if not vigente:
+                return  # ya terminó u otro lo tomó: quien procesa se entera al confirmar
+    finally:
+        connection.close()  # la conexión de este hilo
+
+
+def liberar_reclamos_de_procesos_muertos() -> int:
+    """Vence ya el reclamo de los archivos que tomó un proceso de esta máquina que no existe.
+
+    Un worker que arranca después de un corte de luz o de un SIGKILL no espera el plazo:
+    el proceso que los tenía (`worker` = "máquina:pid") no está, así que nadie los procesa.
+    """
+    prefijo = f"{socket.gethostname()}:"
+    liberados = 0
+    en_curso = ArchivoPendiente.objects.filter(
+        estado=ESTADO.PROCESANDO, worker__startswith=prefijo
+    ).values_list("pk", "worker")
+    for pk, worker in list(en_curso):
+        pid = worker.removeprefix(prefijo)
+        if pid.isdigit() and not _proceso_vivo(int(pid)):
+            # Con el mismo `worker`: si otro proceso lo reclamó recién, no se toca.
+            liberados += ArchivoPendiente.objects.filter(
+                pk=pk, estado=ESTADO.PROCESANDO, worker=worker
+            ).update(vence_en=timezone.now())
+    if liberados:
+        logger.warning("Se liberaron %s archivos de procesos que ya no existen.", liberados)
+    return liberados
+
+
+def _proceso_vivo(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # existe, de otro usuario
+    return True
 
 
 def finalizar(archivo: ArchivoPendiente, **campos) -> None:

@@ -197,19 +197,20 @@ def procesar_archivo(
 ) -> ArchivoPendiente:
     """Lee, normaliza y aplica un archivo ya reclamado. Los errores del archivo quedan en él."""
     try:
-        lectura = convertir_a_csv(archivo, al_avanzar)
-        leido = {
-            "filas_leidas": lectura.leidas,
-            "filas_validas": lectura.validas,
-            "filas_descartadas": lectura.descartadas,
-            "por_descripcion": lectura.por_descripcion,
-            "filas_reparadas": lectura.reparadas,
-            "motivos_descarte": dict(lectura.motivos),
-        }
-        # Aplicar puede llevar minutos con millones de filas: el plazo arranca de nuevo acá,
-        # así otro worker no lo da por abandonado en el medio (el token igual lo impediría).
-        reclamo.renovar_reclamo(archivo, lectura.leidas)
-        _aplicar(archivo, leido)
+        with reclamo.latido(archivo):
+            lectura = convertir_a_csv(archivo, al_avanzar)
+            leido = {
+                "filas_leidas": lectura.leidas,
+                "filas_validas": lectura.validas,
+                "filas_descartadas": lectura.descartadas,
+                "por_descripcion": lectura.por_descripcion,
+                "filas_reparadas": lectura.reparadas,
+                "motivos_descarte": dict(lectura.motivos),
+            }
+            # Guarda las filas leídas (el avance) y confirma que el reclamo sigue siendo suyo
+            # antes de la carga; durante la carga el plazo lo corre el latido.
+            reclamo.renovar_reclamo(archivo, lectura.leidas)
+            _aplicar(archivo, leido)
     except SaltoDeEscala as salto:
         # No se aplicó nada (la transacción volvió atrás): una persona decide.
         logger.warning(
@@ -319,6 +320,7 @@ def _hay_una_lista_mas_nueva(archivo: ArchivoPendiente) -> bool:
 
 def barrer_pendientes() -> str | None:
     """Despierta a un worker si hay trabajo reclamable (avisos perdidos, workers muertos)."""
+    reclamo.liberar_reclamos_de_procesos_muertos()
     if ArchivoPendiente.objects.reclamables(timezone.now()).exists():
         return encolar_procesamiento()
     return None

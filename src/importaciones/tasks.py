@@ -5,7 +5,7 @@ from celery.signals import worker_ready
 
 from core_config import cancelaciones
 
-from . import services
+from . import reclamo, services
 from .models import ArchivoPendiente
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,9 @@ def barrer_pendientes() -> str | None:
 @worker_ready.connect
 def avisar_pendientes_al_arrancar(sender, **kwargs) -> None:
     # Redis sin persistencia pierde los mensajes al reiniciarse: la base manda,
-    # y un worker que arranca se ocupa de lo que haya quedado pendiente.
+    # y un worker que arranca se ocupa de lo que haya quedado pendiente, también de lo
+    # que tenían procesos de esta máquina que murieron (corte de luz, SIGKILL).
+    reclamo.liberar_reclamos_de_procesos_muertos()
     if ArchivoPendiente.objects.en_curso().exists():
         logger.info("Hay archivos pendientes: se encola su procesamiento.")
         procesar_pendientes.delay()
