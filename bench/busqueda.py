@@ -27,7 +27,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,8 +35,15 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from importacion import DATOS, RAIZ, base_postgres_limpia, maquina, preparar_django
-from monitor import percentil
+from comun import (
+    DATOS,
+    base_postgres_limpia,
+    correr_interno,
+    entorno_de_bench,
+    maquina,
+    percentil,
+    preparar_django,
+)
 
 # La línea de la plantilla que dice cuántos resultados hay.
 CANTIDAD = re.compile(r"<p>([^<]*)resultado")
@@ -407,6 +413,7 @@ def _ean(i: int) -> str:
 def filas_sinteticas(filas: int, proveedores: list[int]):
     """Tuplas listas para insertar en precios_preciodelista, determinísticas."""
     from importaciones.normalizacion import clave_codigo
+    from precios.models import Moneda
 
     azar = random.Random(42)
     ahora = datetime(2026, 11, 1, 12, tzinfo=UTC)
@@ -438,6 +445,8 @@ def filas_sinteticas(filas: int, proveedores: list[int]):
                 marca,
                 ean,
                 "Lista",
+                # El default del modelo lo pone Django, no la base: acá va explícito.
+                Moneda.ARS.value,
                 ahora,
                 ahora,
             )
@@ -445,7 +454,7 @@ def filas_sinteticas(filas: int, proveedores: list[int]):
 
 COLUMNAS = (
     "proveedor_id, codigo, codigo_clave, descripcion, precio, iva, bulto, marca, "
-    "codigo_barras, hoja, creado_en, actualizado_en"
+    "codigo_barras, hoja, moneda, creado_en, actualizado_en"
 )
 
 
@@ -579,13 +588,11 @@ def consultas(cantidad: int) -> list[tuple[str, dict]]:
 
 
 def medir(filas: int, cantidad: int, calentamiento: int, rondas: int) -> dict:
-    preparar_django()
+    preparar_django(estaticos=True)
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
-    call_command("collectstatic", "--noinput", verbosity=0)
     segundos_carga, cargadas = cargar(filas)
     cliente = Client()
     usuario, _ = get_user_model().objects.get_or_create(username="bench", is_staff=True)
@@ -665,24 +672,13 @@ def correr(motor: str, args, directorio: str) -> dict:
         url = f"sqlite:///{ruta or Path(directorio) / 'bench.sqlite3'}"
     else:
         url = url_postgres(args.postgres, args.reusar)
-    entorno = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DATA_DIR": directorio,
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-" + "x" * 50,
-        "ALLOWED_HOSTS": "testserver",
-        "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "core_config.settings",
-        "PYTHONPATH": str(RAIZ / "bench"),
-    }
     comando = [sys.executable, __file__, "--interno", "--filas", str(args.filas)]
     comando += ["--consultas", str(args.consultas), "--calentamiento", str(args.calentamiento)]
     comando += ["--rondas", str(args.rondas)]
-    salida = subprocess.run(comando, env=entorno, capture_output=True, text=True)
-    if salida.returncode != 0:
-        raise RuntimeError(f"{motor} falló:\n{salida.stderr[-4000:]}")
-    return json.loads(salida.stdout.strip().splitlines()[-1])
+    resultado, _pico_rss_mb = correr_interno(
+        comando, entorno_de_bench(url, directorio), directorio, motor
+    )
+    return resultado
 
 
 def main() -> None:

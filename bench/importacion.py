@@ -30,8 +30,8 @@ import threading
 import time
 from pathlib import Path
 
-RAIZ = Path(__file__).resolve().parent.parent
-DATOS = RAIZ / "bench-data"
+from comun import DATOS, base_vacia, correr_interno, entorno_de_bench, maquina, preparar_django
+
 CASOS_ALTERNATIVOS = ("fila_a_fila", "import_export")
 
 
@@ -58,17 +58,6 @@ def generar(ruta: Path, filas: int, aumento: float = 1.0) -> Path:
         hoja.write_row(3 + i, 0, [*fila, round((100 + i * 0.37) * aumento, 2)])
     libro.close()
     return ruta
-
-
-def preparar_django() -> None:
-    sys.path.insert(0, str(RAIZ / "src"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core_config.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def pico_backend_postgres() -> dict:
@@ -266,44 +255,17 @@ def medir_alternativa(caso: str, archivo: Path, cambiado: Path, filas: int) -> d
 def correr(caso: str, motor: str, original: Path, cambiado: Path, args) -> dict:
     """Un caso en un proceso nuevo con base vacía; agrega el pico de RSS del proceso."""
     with tempfile.TemporaryDirectory(prefix="tarifario-bench-") as directorio:
-        url = (
-            f"sqlite:///{directorio}/bench.sqlite3"
-            if motor == "sqlite"
-            else base_postgres_limpia(args.postgres, args.base)
-        )
-        entorno = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "DATA_DIR": directorio,
-            "DEBUG": "0",
-            "SECRET_KEY": "bench-" + "x" * 50,
-            "ALLOWED_HOSTS": "testserver",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(RAIZ / "bench"),
-        }
+        url = base_vacia(motor, directorio, args.postgres, args.base)
         comando = [sys.executable, __file__, "--interno", caso, str(original), str(cambiado)]
         comando += ["--filas-alternativas", str(args.filas_alternativas)]
         comando += ["--solo-primera"] if args.solo_primera else []
-        salida_ruta = Path(directorio) / "salida.txt"
-        with salida_ruta.open("w") as salida:
-            proceso = subprocess.Popen(comando, env=entorno, stdout=salida, stderr=salida)
-            # wait4 da el uso de recursos de este hijo solo (ru_maxrss en KB en Linux).
-            _pid, estado, uso = os.wait4(proceso.pid, 0)
-            proceso.returncode = os.waitstatus_to_exitcode(estado)
-        texto = salida_ruta.read_text()
-        if proceso.returncode != 0:
-            raise RuntimeError(f"{caso} {motor} {original.name} falló:\n{texto[-3000:]}")
-        resultado = json.loads(texto.strip().splitlines()[-1])
-    return resultado | {"pico_rss_mb": round(uso.ru_maxrss / 1024)}
-
-
-def base_postgres_limpia(url: str, nombre: str) -> str:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conexion:
-        conexion.execute(f'DROP DATABASE IF EXISTS "{nombre}"')
-        conexion.execute(f'CREATE DATABASE "{nombre}"')
-    return url.rsplit("/", 1)[0] + "/" + nombre
+        resultado, pico_rss_mb = correr_interno(
+            comando,
+            entorno_de_bench(url, directorio),
+            directorio,
+            f"{caso} {motor} {original.name}",
+        )
+    return resultado | {"pico_rss_mb": pico_rss_mb}
 
 
 def archivos(filas: int, formato: str) -> tuple[Path, Path]:
@@ -318,26 +280,6 @@ def archivos(filas: int, formato: str) -> tuple[Path, Path]:
             comando = [sys.executable, __file__, "--generar", str(ruta), str(filas), str(aumento)]
             subprocess.run(comando, check=True)
     return original, cambiado
-
-
-def maquina() -> str:
-    memoria = next(
-        int(linea.split()[1]) // 1024
-        for linea in Path("/proc/meminfo").read_text().splitlines()
-        if linea.startswith("MemTotal")
-    )
-    commit = subprocess.run(
-        ["git", "-C", str(RAIZ), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    ).stdout.strip()
-    sucio = subprocess.run(
-        ["git", "-C", str(RAIZ), "status", "--porcelain", "--untracked-files=no"],
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    return (
-        f"{os.cpu_count()} núcleos, {memoria:,} MB de RAM, Python {sys.version.split()[0]}, "
-        f"commit {commit}{' con cambios sin commitear' if sucio else ''}"
-    )
 
 
 def main() -> None:

@@ -8,13 +8,12 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-RAIZ = Path(__file__).resolve().parent.parent
+from comun import usar_src
 
 
 def leer(lector: str, ruta: str, hoja: str) -> None:
-    sys.path.insert(0, str(RAIZ / "src"))
+    usar_src()
     from importaciones import lectores
     from importaciones.lectores import xlsx
 

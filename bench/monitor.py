@@ -16,22 +16,13 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-RAIZ = Path(__file__).resolve().parent.parent
-
-
-def percentil(valores: list[float], p: float) -> float:
-    ordenados = sorted(valores)
-    return ordenados[min(len(ordenados) - 1, round(p / 100 * (len(ordenados) - 1)))]
+from comun import RAIZ, base_vacia, correr_interno, entorno_de_bench, percentil, preparar_django
 
 
 def medir(tareas: int, historial: int) -> dict:
-    sys.path.insert(0, str(RAIZ / "src"))
-    import django
-
-    django.setup()
+    preparar_django(estaticos=True)
     from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
     from django.test import Client
     from django.utils import timezone
 
@@ -40,8 +31,6 @@ def medir(tareas: int, historial: int) -> dict:
     from monitor_tareas.models import RegistroTarea
     from proveedores.models import Proveedor
 
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", "--noinput", verbosity=0)
     puerto = broker_embebido.puerto_libre()
     broker = broker_embebido.iniciar(puerto, Path(settings.DATA_DIR))
     url = f"redis://127.0.0.1:{puerto}/0"
@@ -168,41 +157,12 @@ def main() -> None:
     )
     for motor in ("sqlite", "postgresql"):
         with tempfile.TemporaryDirectory(prefix="tarifario-bench-") as directorio:
-            if motor == "sqlite":
-                url = f"sqlite:///{directorio}/bench.sqlite3"
-            else:
-                import psycopg
-
-                with psycopg.connect(args.postgres, autocommit=True) as conexion:
-                    conexion.execute("DROP DATABASE IF EXISTS tarifario_bench")
-                    conexion.execute("CREATE DATABASE tarifario_bench")
-                url = args.postgres.rsplit("/", 1)[0] + "/tarifario_bench"
-            entorno = {
-                **os.environ,
-                "DATABASE_URL": url,
-                "DATA_DIR": directorio,
-                "DEBUG": "0",
-                "SECRET_KEY": "bench-" + "x" * 50,
-                "ALLOWED_HOSTS": "testserver",
-                "LOG_LEVEL": "WARNING",
-                "DJANGO_SETTINGS_MODULE": "core_config.settings",
-            }
-            salida = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--interno",
-                    "--tareas",
-                    str(args.tareas),
-                    "--historial",
-                    str(args.historial),
-                ],
-                env=entorno,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            r = json.loads(salida.strip().splitlines()[-1])
+            url = base_vacia(motor, directorio, args.postgres, "tarifario_bench")
+            comando = [sys.executable, __file__, "--interno", "--tareas", str(args.tareas)]
+            comando += ["--historial", str(args.historial)]
+            r, _pico_rss_mb = correr_interno(
+                comando, entorno_de_bench(url, directorio), directorio, motor
+            )
             print(
                 f"{motor}: encolar → empezar mediana {r['latencia_mediana_ms']} ms "
                 f"(p95 {r['latencia_p95_ms']} ms)"

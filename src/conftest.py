@@ -1,14 +1,12 @@
-"""Fixtures compartidas: planillas fabricadas por las pruebas, broker y worker reales."""
+"""Fixtures compartidas: planillas fabricadas por las pruebas, broker y worker reales.
 
-import contextlib
+Los procesos que arman las fixtures (workers, brokers propios) están en
+importaciones/tests/procesos.py, junto con lo demás que comparten las pruebas de fallas.
+"""
+
 import csv
 import io
 import os
-import signal
-import subprocess
-import sys
-import time
-import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,10 +17,17 @@ import pytest
 import xlsxwriter
 import xlwt
 from django.conf import settings
-from django.db import connection
 from playwright.sync_api import Page, sync_playwright
 
 from core_config import broker_embebido
+from importaciones.tests.procesos import (
+    BrokerPropio,
+    Worker,
+    cerrar_worker,
+    entorno_de_pruebas,
+    esperar_que_arranque,
+    lanzar_worker,
+)
 from proveedores.models import Proveedor
 
 CORPUS = Path(settings.REPO_DIR).parent / "shared" / "corpus_real"
@@ -186,51 +191,10 @@ def broker() -> Iterator[str]:
     proceso.wait(timeout=10)
 
 
-def url_base_de_pruebas() -> str:
-    datos = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{datos['NAME']}"
-    clave = f":{datos['PASSWORD']}" if datos.get("PASSWORD") else ""
-    return (
-        f"postgres://{datos['USER']}{clave}@{datos['HOST'] or '127.0.0.1'}:"
-        f"{datos['PORT'] or 5432}/{datos['NAME']}"
-    )
-
-
-def entorno_de_pruebas(broker: str) -> dict[str, str]:
-    """Entorno para que un subproceso (worker, celery call) use la base y el broker de la prueba."""
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "core_config.settings_pruebas",
-        "DATABASE_URL": url_base_de_pruebas(),
-        "PRUEBAS_BROKER_URL": broker,
-        # Resultados en otra base del mismo servidor, para `celery result`.
-        "CELERY_RESULT_BACKEND": broker.rsplit("/", 1)[0] + "/1",
-        "DATA_DIR": str(settings.DATA_DIR),
-    }
-
-
-class Worker:
-    def __init__(self, proceso: subprocess.Popen, log: Path) -> None:
-        self.proceso = proceso
-        self.log = log
-
-    def salida(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
 @pytest.fixture
 def worker(worker_con) -> Worker:
     """Un `celery worker` real (concurrencia 1), contra la base y el broker de la prueba."""
     return worker_con()
-
-
-def esperar(condicion: Callable[[], bool], segundos: float = 60, mensaje: str = "") -> None:
-    limite = time.monotonic() + segundos
-    while not condicion():
-        if time.monotonic() > limite:
-            pytest.fail(mensaje or "Se agotó la espera.")
-        time.sleep(0.2)
 
 
 # --- Navegador ---------------------------------------------------------------------
@@ -281,38 +245,11 @@ def pagina(
 # --- Fallas: workers con entorno propio y un broker que se puede reiniciar ----------
 
 
-class BrokerPropio:
-    """Un valkey-server sólo para una prueba: se puede matar y volver a levantar."""
-
-    def __init__(self, directorio: Path) -> None:
-        self.puerto = broker_embebido.puerto_libre()
-        self.directorio = directorio
-        self.url = f"redis://127.0.0.1:{self.puerto}/0"
-        self.proceso = broker_embebido.iniciar(self.puerto, directorio)
-
-    def reiniciar(self) -> None:
-        """Muere sin guardar nada (SIGKILL) y arranca otro, mismo puerto y mismos argumentos."""
-        self.proceso.kill()
-        self.proceso.wait(timeout=10)
-        self.proceso = broker_embebido.iniciar(self.puerto, self.directorio)
-
-    def detener(self) -> None:
-        self.proceso.kill()
-        self.proceso.wait(timeout=10)
-
-
 @pytest.fixture
 def broker_propio(tmp_path: Path) -> Iterator[BrokerPropio]:
     servidor = BrokerPropio(tmp_path / "broker")
     yield servidor
     servidor.detener()
-
-
-def matar_grupo(trabajador: Worker) -> None:
-    """SIGKILL al worker entero: proceso principal, pool, beat y lectores (como un corte de luz)."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(trabajador.proceso.pid, signal.SIGKILL)
-    trabajador.proceso.wait(timeout=10)
 
 
 @pytest.fixture
@@ -331,50 +268,17 @@ def worker_con(broker: str, transactional_db, tmp_path: Path) -> Iterator[Callab
         beat: bool = False,
         url_broker: str | None = None,
     ) -> Worker:
-        numero = len(arrancados) + 1
-        log = tmp_path / f"worker-{numero}.log"
-        comando = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "core_config",
-            "worker",
-            "--concurrency",
-            str(concurrencia),
-            "--without-mingle",
-            "--without-gossip",
-            "-l",
-            "INFO",
-            "-n",
-            f"pruebas-{numero}-{uuid.uuid4().hex[:6]}@%h",
-        ]
-        if beat:
-            comando += ["--beat", "--schedule", str(tmp_path / f"beat-{numero}")]
-        with log.open("wb") as salida:
-            proceso = subprocess.Popen(
-                comando,
-                cwd=settings.BASE_DIR,
-                env={**entorno_de_pruebas(url_broker or broker), **(entorno or {})},
-                stdout=salida,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        trabajador = Worker(proceso, log)
+        trabajador = lanzar_worker(
+            {**entorno_de_pruebas(url_broker or broker), **(entorno or {})},
+            tmp_path,
+            len(arrancados) + 1,
+            concurrencia,
+            beat,
+        )
         arrancados.append(trabajador)
-        limite = time.monotonic() + 60
-        while "ready." not in trabajador.salida():
-            if proceso.poll() is not None or time.monotonic() > limite:
-                matar_grupo(trabajador)
-                pytest.fail(f"El worker no arrancó:\n{trabajador.salida()}")
-            time.sleep(0.1)
+        esperar_que_arranque(trabajador)
         return trabajador
 
     yield arrancar
     for trabajador in arrancados:
-        if trabajador.proceso.poll() is None:
-            trabajador.proceso.terminate()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                trabajador.proceso.wait(timeout=10)
-        # También los lectores y el beat que hayan quedado huérfanos en el grupo.
-        matar_grupo(trabajador)
+        cerrar_worker(trabajador)

@@ -15,8 +15,9 @@ import pytest
 import yaml
 from django.conf import settings
 
-from conftest import entorno_de_pruebas, esperar, lista_con_banner
+from conftest import lista_con_banner
 from core_config.broker_embebido import puerto_libre
+from importaciones.tests.procesos import entorno_de_pruebas, esperar
 
 COMPOSE = Path(settings.REPO_DIR) / "docker-compose.yml"
 

@@ -10,10 +10,11 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.test import override_settings
 
-from conftest import esperar, lista_con_banner
+from conftest import lista_con_banner
 from importaciones import services
 from importaciones.lectores import FIRMA_OLE2, ErrorPlanilla
 from importaciones.models import ArchivoPendiente, Subida
+from importaciones.tests.procesos import esperar
 from importaciones.tests.test_procesamiento import importar, precios_de
 
 pytestmark = pytest.mark.django_db

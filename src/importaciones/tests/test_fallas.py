@@ -3,15 +3,13 @@
 Cada prueba mide cuánto tarda en recuperarse y lo imprime en una línea `MEDIDA …`
 (`pytest -rP` las muestra); docs/CONFIABILIDAD.md resume esas medidas. El oráculo de
 cada tabla de precios se calcula aparte, con la misma fórmula que genera la planilla.
+Workers, brokers y ayudantes que comparten todas las test_fallas*.py: procesos.py.
 """
 
-import contextlib
 import io
 import os
-import re
 import signal
 import sqlite3
-import subprocess
 import threading
 import time
 import zipfile
@@ -30,10 +28,25 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 
-from conftest import esperar, lista_con_banner, matar_grupo, url_base_de_pruebas
+from conftest import lista_con_banner
 from importaciones import reclamo, services
 from importaciones.lectores import FIRMA_OLE2, ErrorPlanilla
 from importaciones.models import ArchivoPendiente, Subida
+from importaciones.tests.procesos import (
+    RAPIDO,
+    TERMINADOS,
+    actual,
+    disco_chico,
+    encolar,
+    esperados,
+    esperar,
+    matar_grupo,
+    medir,
+    pid_del_pool,
+    pids_muertos,
+    precios_de,
+    url_base_de_pruebas,
+)
 from precios.models import PrecioDeLista
 from proveedores.models import Proveedor
 
@@ -44,55 +57,11 @@ pytestmark = [
     pytest.mark.timeout(240),
 ]
 
-# Plazo del reclamo de 5 s y barrido cada 1 s: lo que en producción tarda minutos, acá segundos.
-RAPIDO = {"TARIFARIO_LEASE_SEGUNDOS": "5", "TARIFARIO_BARRIDO_SEGUNDOS": "1"}
-TERMINADOS = ("procesado", "error", "cancelado", "revisar")
-
 solo_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
     reason="Necesita PostgreSQL (DATABASE_URL=postgres://…): SQLite no tiene backends ni "
     "SELECT … FOR UPDATE.",
 )
-
-
-def esperados(cantidad: int, inicio: int = 1, centavos: str = "5") -> dict[str, Decimal]:
-    """La tabla que tiene que quedar: la misma fórmula que lista_con_banner, sin leer nada."""
-    return {f"{i:05d}": Decimal(f"{i * 10}.{centavos}") for i in range(inicio, inicio + cantidad)}
-
-
-def precios_de(proveedor: Proveedor) -> dict[str, Decimal]:
-    return dict(PrecioDeLista.objects.filter(proveedor=proveedor).values_list("codigo", "precio"))
-
-
-def encolar(proveedor: Proveedor, ruta: Path, avisar: bool = True) -> ArchivoPendiente:
-    """Sube y confirma como la web (mapeo sugerido); el aviso al worker sale al hacer commit."""
-    with ruta.open("rb") as contenido:
-        subida, propuestas = services.subir_planilla(
-            proveedor, File(contenido, name=ruta.name), ruta.name
-        )
-    (archivo,) = services.confirmar_importacion(
-        subida, {propuestas[0].hoja.nombre: propuestas[0].mapeo}, encolar=avisar
-    )
-    return archivo
-
-
-def actual(archivo: ArchivoPendiente) -> ArchivoPendiente:
-    archivo.refresh_from_db()
-    return archivo
-
-
-def medir(escenario: str, **datos: object) -> None:
-    print("MEDIDA", escenario, " ".join(f"{clave}={valor}" for clave, valor in datos.items()))
-
-
-def pid_del_pool(archivo: ArchivoPendiente) -> int:
-    """El proceso del pool que tiene el reclamo: la tarea anota "host:pid" al reclamar."""
-    return int(actual(archivo).worker.rsplit(":", 1)[1])
-
-
-def pids_muertos(trabajador) -> set[str]:
-    """Procesos del pool que el worker vio morir por SIGKILL (el log repite cada línea)."""
-    return set(re.findall(r"pid:(\d+) exited with 'signal 9", trabajador.salida()))
 
 
 # --- Workers que mueren -----------------------------------------------------------
@@ -420,24 +389,6 @@ def test_subir_otra_lista_no_espera_a_la_importacion_en_curso_del_proveedor(
 
 
 # --- Disco lleno -------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def disco_chico(punto: Path, tamano: str) -> Iterator[Path]:
-    """Un tmpfs de `tamano` montado en `punto` (hace falta root: si no, la prueba se omite)."""
-    punto.mkdir()
-    montado = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={tamano}", "tmpfs", str(punto)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if montado.returncode != 0:
-        pytest.skip(f"No se puede montar un tmpfs acá (hace falta root): {montado.stderr.strip()}")
-    try:
-        yield punto
-    finally:
-        subprocess.run(["umount", "--lazy", str(punto)], check=True)
 
 
 @pytest.fixture

@@ -4,10 +4,8 @@ Redis reiniciado varias veces, SIGTERM seguido de SIGKILL, SQLite compartida y u
 Mismo estilo que test_fallas.py: cada prueba imprime una línea `MEDIDA …` (`pytest -rP`).
 """
 
-import contextlib
 import signal
 import time
-from collections.abc import Iterator
 
 import pytest
 import redis
@@ -15,17 +13,19 @@ from celery import Celery
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
-from conftest import esperar, lista_con_banner, matar_grupo
-from core_config.celery import app
+from conftest import lista_con_banner
 from importaciones.models import ArchivoPendiente
-from importaciones.tests.test_fallas import (
+from importaciones.tests.procesos import (
     RAPIDO,
     TERMINADOS,
     actual,
     encolar,
     esperados,
+    esperar,
+    matar_grupo,
     medir,
     precios_de,
+    publicando_en,
 )
 
 pytestmark = [
@@ -34,23 +34,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.timeout(120),
 ]
-
-
-@contextlib.contextmanager
-def publicando_en(url: str) -> Iterator[None]:
-    """La app de la prueba publica en `url` (el broker propio) en vez del de la sesión.
-
-    Se guardan y se devuelven tal cual el pool de conexiones y el de productores: cerrarlos
-    rompería a las pruebas que vienen después (kombu los tiene registrados aparte).
-    """
-    anterior = (app.conf.broker_url, app._pool, app.amqp._producer_pool)
-    app._pool = None
-    app.amqp._producer_pool = None
-    app.conf.broker_url = url
-    try:
-        yield
-    finally:
-        app.conf.broker_url, app._pool, app.amqp._producer_pool = anterior
 
 
 def test_broker_caido_al_subir_el_archivo_queda_pendiente_y_se_procesa_al_volver(

@@ -7,13 +7,9 @@ por DATABASE_URL y los resultados se leen con psycopg. Mismo estilo que test_fal
 prueba imprime una línea `MEDIDA …` (`pytest -rP`).
 """
 
-import contextlib
 import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -22,12 +18,21 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from django.conf import settings
 from django.db import connection
 
-from conftest import Worker, entorno_de_pruebas, esperar, lista_con_banner
-from core_config.broker_embebido import puerto_libre
-from importaciones.tests.test_fallas import RAPIDO, TERMINADOS, esperados, medir
+from conftest import lista_con_banner
+from importaciones.tests.procesos import (
+    RAPIDO,
+    TERMINADOS,
+    ClusterDescartable,
+    Worker,
+    carpeta_de_binarios,
+    entorno_de_pruebas,
+    esperados,
+    esperar,
+    manage,
+    medir,
+)
 
 pytestmark = [
     pytest.mark.worker,
@@ -35,77 +40,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.timeout(300),
 ]
-
-
-def carpeta_de_binarios() -> Path | None:
-    """Donde están initdb y pg_ctl (no suelen estar en el PATH en Debian)."""
-    candidatas = []
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        bindir = subprocess.run(
-            ["pg_config", "--bindir"], capture_output=True, text=True, check=True, timeout=10
-        ).stdout.strip()
-        candidatas.append(Path(bindir))
-    candidatas += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-    for carpeta in candidatas:
-        if (carpeta / "initdb").is_file() and (carpeta / "pg_ctl").is_file():
-            return carpeta
-    return None
-
-
-class ClusterDescartable:
-    """Un PostgreSQL propio de la prueba en 127.0.0.1:puerto, que se puede reiniciar."""
-
-    def __init__(self, carpeta: Path, binarios: Path) -> None:
-        self.binarios = binarios
-        self.datos = carpeta / "datos"
-        self.log = carpeta / "postgresql.log"
-        self.puerto = puerto_libre()
-        self.url = f"postgres://postgres@127.0.0.1:{self.puerto}/postgres"
-
-    def _correr(self, programa: str, *argumentos: str) -> subprocess.CompletedProcess:
-        comando = [str(self.binarios / programa), *argumentos]
-        if os.geteuid() == 0:
-            # initdb se niega a correr como root: el cluster es del usuario postgres.
-            comando = ["runuser", "-u", "postgres", "--", *comando]
-        return subprocess.run(comando, capture_output=True, text=True, timeout=120, check=False)
-
-    def _pg_ctl(self, *argumentos: str) -> subprocess.CompletedProcess:
-        opciones = f"-p {self.puerto} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off"
-        return self._correr(
-            "pg_ctl", "-D", str(self.datos), "-l", str(self.log), "-w", "-o", opciones, *argumentos
-        )
-
-    def crear(self) -> None:
-        creado = self._correr(
-            "initdb",
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            "-E",
-            "UTF8",
-            "--no-sync",
-            "-D",
-            str(self.datos),
-        )
-        assert creado.returncode == 0, f"initdb falló:\n{creado.stdout}\n{creado.stderr}"
-        arrancado = self._pg_ctl("start")
-        assert arrancado.returncode == 0, f"No arrancó:\n{arrancado.stderr}\n{self.salida()}"
-
-    def reiniciar(self) -> None:
-        """Corta todas las conexiones, apaga y vuelve a arrancar (como un reinicio del servicio)."""
-        reiniciado = self._pg_ctl("restart", "-m", "fast")
-        assert reiniciado.returncode == 0, f"No se reinició:\n{reiniciado.stderr}\n{self.salida()}"
-
-    def detener(self) -> None:
-        self._pg_ctl("stop", "-m", "immediate")
-        # Si pg_ctl no pudo, que no quede un postmaster huérfano ocupando el puerto.
-        with contextlib.suppress(OSError, ValueError):
-            pid = int((self.datos / "postmaster.pid").read_text().split("\n", 1)[0])
-            os.kill(pid, signal.SIGQUIT)
-
-    def salida(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
 @pytest.fixture
@@ -132,20 +66,6 @@ def postgresql_descartable() -> Iterator[ClusterDescartable]:
     finally:
         cluster.detener()
         shutil.rmtree(carpeta, ignore_errors=True)
-
-
-def manage(entorno: dict[str, str], *argumentos: str) -> str:
-    resultado = subprocess.run(
-        [sys.executable, "manage.py", *argumentos],
-        cwd=settings.BASE_DIR,
-        env=entorno,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert resultado.returncode == 0, f"manage.py {argumentos[0]}:\n{resultado.stderr}"
-    return resultado.stdout
 
 
 def consultar(url: str, sql: str, parametros: tuple = ()) -> list[tuple]:

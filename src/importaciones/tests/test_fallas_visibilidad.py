@@ -25,23 +25,21 @@ from celery import Celery
 from django.conf import settings
 from django.db import connection
 
-from conftest import (
-    BrokerPropio,
-    Worker,
-    entorno_de_pruebas,
-    esperar,
-    lista_con_banner,
-    matar_grupo,
-)
+from conftest import lista_con_banner
 from importaciones import services
 from importaciones.models import ArchivoPendiente
-from importaciones.tests.test_fallas import (
+from importaciones.tests.procesos import (
     RAPIDO,
     TERMINADOS,
+    BrokerPropio,
+    Worker,
     actual,
     disco_chico,
     encolar,
+    entorno_de_pruebas,
     esperados,
+    esperar,
+    matar_grupo,
     medir,
     precios_de,
 )

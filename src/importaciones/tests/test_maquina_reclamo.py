@@ -47,8 +47,7 @@ from importaciones.reclamo import (
     reintentar_mas_tarde,
     renovar_reclamo,
 )
-from importaciones.tests.test_fallas import encolar, esperados, medir, precios_de
-from importaciones.tests.test_fallas_extra import publicando_en
+from importaciones.tests.procesos import encolar, esperados, medir, precios_de, publicando_en
 from proveedores.models import Proveedor
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]

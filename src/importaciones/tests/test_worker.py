@@ -13,9 +13,10 @@ from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from conftest import entorno_de_pruebas, esperar, lista_con_banner
+from conftest import lista_con_banner
 from importaciones import services
 from importaciones.models import ArchivoPendiente
+from importaciones.tests.procesos import entorno_de_pruebas, esperar
 from precios.models import PrecioDeLista
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.timeout(180)]

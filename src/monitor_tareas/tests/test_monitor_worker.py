@@ -9,9 +9,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import esperar, lista_con_banner
+from conftest import lista_con_banner
 from core_config import celery_app
 from importaciones.models import ArchivoPendiente
+from importaciones.tests.procesos import esperar
 from monitor_tareas.models import RegistroTarea
 from precios.models import PrecioDeLista
 

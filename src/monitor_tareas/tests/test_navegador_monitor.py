@@ -14,8 +14,9 @@ from django.db import connections
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from conftest import Worker, esperar, lista_con_banner
+from conftest import lista_con_banner
 from importaciones import services
+from importaciones.tests.procesos import Worker, esperar
 from proveedores.models import Proveedor
 
 FILAS = 20_000
