@@ -174,10 +174,10 @@ STORAGES = {
 TARIFARIO_MAX_SUBIDA_MB = int(os.environ.get("TARIFARIO_MAX_SUBIDA_MB", "100"))
 # Un archivo "procesando" cuyo worker murió vuelve a estar disponible cuando vence este
 # plazo. Un hilo del worker lo renueva cada tercio del plazo, también durante la carga.
-TARIFARIO_LEASE_SEGUNDOS = int(os.environ.get("TARIFARIO_LEASE_SEGUNDOS", "30"))
+TARIFARIO_LEASE_SEGUNDOS = int(os.environ.get("TARIFARIO_LEASE_SEGUNDOS", "25"))
 TARIFARIO_MAX_INTENTOS = int(os.environ.get("TARIFARIO_MAX_INTENTOS", "3"))
 # Cada cuánto el barrido reenvía lo pendiente y lo abandonado (Redis puede perder avisos).
-# Plazo + barrido = lo más que espera un archivo de un worker muerto (60 s por defecto).
+# Plazo + barrido = lo más que espera un archivo de un worker muerto (55 s por defecto).
 TARIFARIO_BARRIDO_SEGUNDOS = int(os.environ.get("TARIFARIO_BARRIDO_SEGUNDOS", "30"))
 # Cuánto espera una importación el lock de un proveedor (PostgreSQL) antes de reintentar luego.
 TARIFARIO_ESPERA_LOCK_SEGUNDOS = int(os.environ.get("TARIFARIO_ESPERA_LOCK_SEGUNDOS", "30"))

@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
@@ -172,7 +173,13 @@ def _proceso_vivo(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # existe, de otro usuario
-    return True
+    # Un proceso muerto cuyo padre también murió queda zombi hasta que alguien lo recoge
+    # (en un contenedor, a veces nunca): existe para kill(), pero no procesa nada.
+    try:
+        estado = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return True  # sin /proc: lo que dijo kill()
+    return estado != "Z"
 
 
 def finalizar(archivo: ArchivoPendiente, **campos) -> None:
@@ -194,7 +201,7 @@ def reintentar_mas_tarde(archivo: ArchivoPendiente, error: Exception) -> None:
     ultimo = archivo.intentos >= settings.TARIFARIO_MAX_INTENTOS
     # Un reinicio de PostgreSQL corta la conexión y tarda un par de segundos en volver: se
     # insiste hasta REPROGRAMAR_SEGUNDOS antes de dejárselo al barrido, que lo retomaría
-    # recién al vencer el plazo del reclamo (10 min en producción).
+    # recién al vencer el plazo del reclamo.
     limite = time.monotonic() + REPROGRAMAR_SEGUNDOS
     while True:
         # La conexión puede haber quedado inservible: la próxima consulta abre otra.

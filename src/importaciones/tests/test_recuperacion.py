@@ -69,18 +69,23 @@ def test_el_latido_no_revive_un_reclamo_que_tomo_otro(proveedor, planillas, sett
 
 def test_se_liberan_ya_los_reclamos_de_procesos_muertos_de_esta_maquina(proveedor, planillas):
     maquina = socket.gethostname()
-    muerto, vivo, de_otra_maquina = (reclamado(proveedor, planillas) for _ in range(3))
+    muerto, zombi, vivo, de_otra_maquina = (reclamado(proveedor, planillas) for _ in range(4))
+    # Un hijo que terminó y nadie recogió: muerto, aunque kill(pid, 0) todavía lo encuentre.
+    sin_recoger = subprocess.Popen([sys.executable, "-c", "pass"])
+    time.sleep(1)
     for archivo, worker in (
         (muerto, f"{maquina}:{pid_muerto()}"),
+        (zombi, f"{maquina}:{sin_recoger.pid}"),
         (vivo, reclamo.nombre_worker()),
         (de_otra_maquina, f"otra-maquina:{pid_muerto()}"),
     ):
         ArchivoPendiente.objects.filter(pk=archivo.pk).update(worker=worker)
 
-    assert reclamo.liberar_reclamos_de_procesos_muertos() == 1
+    assert reclamo.liberar_reclamos_de_procesos_muertos() == 2
+    sin_recoger.wait()
 
-    reclamables = ArchivoPendiente.objects.reclamables(timezone.now())
-    assert list(reclamables.values_list("pk", flat=True)) == [muerto.pk]
-    # Lo retoma el próximo reclamo, que cuenta el intento.
+    reclamables = ArchivoPendiente.objects.reclamables(timezone.now()).order_by("pk")
+    assert list(reclamables.values_list("pk", flat=True)) == [muerto.pk, zombi.pk]
+    # Los retoma el próximo reclamo, que cuenta el intento.
     retomado = reclamo.reclamar_siguiente()
     assert (retomado.pk, retomado.intentos) == (muerto.pk, 2)
