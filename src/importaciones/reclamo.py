@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -66,7 +66,7 @@ def reclamar_siguiente(ids: list[int] | None = None) -> ArchivoPendiente | None:
             estado=ESTADO.PROCESANDO,
             token=uuid.uuid4(),
             intentos=F("intentos") + 1,
-            vence_en=ahora + timedelta(seconds=settings.TARIFARIO_LEASE_SEGUNDOS),
+            vence_en=_vencimiento(ahora),
             iniciado_en=ahora,
             proximo_intento_en=None,
             worker=nombre_worker(),
@@ -90,6 +90,15 @@ def _mientras_lo_tenga(archivo: ArchivoPendiente):
     )
 
 
+def _vencimiento(desde) -> datetime:
+    return desde + timedelta(seconds=settings.TARIFARIO_LEASE_SEGUNDOS)
+
+
+def _correr_plazo(archivo: ArchivoPendiente, **campos) -> int:
+    """Corre el plazo (y guarda `campos`) si el reclamo sigue siendo suyo; 0 si no."""
+    return _mientras_lo_tenga(archivo).update(vence_en=_vencimiento(timezone.now()), **campos)
+
+
 def anotar(archivo: ArchivoPendiente, **campos) -> None:
     """Guarda datos del avance (total, rutas) si este worker sigue teniendo el reclamo."""
     _mientras_lo_tenga(archivo).update(**campos)
@@ -97,11 +106,7 @@ def anotar(archivo: ArchivoPendiente, **campos) -> None:
 
 def renovar_reclamo(archivo: ArchivoPendiente, filas_leidas: int) -> None:
     """Corre el plazo del reclamo; ReclamoPerdido si otro worker ya lo tomó."""
-    renovado = _mientras_lo_tenga(archivo).update(
-        filas_leidas=filas_leidas,
-        vence_en=timezone.now() + timedelta(seconds=settings.TARIFARIO_LEASE_SEGUNDOS),
-    )
-    if not renovado:
+    if not _correr_plazo(archivo, filas_leidas=filas_leidas):
         raise ReclamoPerdido
 
 
@@ -129,9 +134,7 @@ def _latir(archivo: ArchivoPendiente, parar: threading.Event) -> None:
     try:
         while not parar.wait(intervalo):
             try:
-                vigente = _mientras_lo_tenga(archivo).update(
-                    vence_en=timezone.now() + timedelta(seconds=settings.TARIFARIO_LEASE_SEGUNDOS)
-                )
+                vigente = _correr_plazo(archivo)
             except (OperationalError, InterfaceError) as error:
                 # SQLite: la carga tiene la base tomada (y mientras tanto nadie más puede
                 # reclamar); PostgreSQL caído: el worker ya lo maneja. Late en la próxima.

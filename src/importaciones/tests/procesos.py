@@ -75,7 +75,7 @@ def entorno_de_pruebas(broker: str) -> dict[str, str]:
     }
 
 
-def manage(entorno: dict[str, str], *argumentos: str) -> str:
+def manage(entorno: dict[str, str], *argumentos: str, segundos: int = 180) -> str:
     """`manage.py …` en otro proceso, con su entorno; falla la prueba si no sale bien."""
     resultado = subprocess.run(
         [sys.executable, "manage.py", *argumentos],
@@ -83,7 +83,7 @@ def manage(entorno: dict[str, str], *argumentos: str) -> str:
         env=entorno,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=segundos,
         check=False,
     )
     assert resultado.returncode == 0, f"manage.py {argumentos[0]}:\n{resultado.stderr}"

@@ -25,8 +25,6 @@ import io
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 import threading
 import zlib
 from collections import Counter
@@ -38,11 +36,11 @@ from random import Random
 
 import pytest
 import xlsxwriter
-from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
 from importaciones.models import ArchivoPendiente, ConfigImportacion
+from importaciones.tests.procesos import manage
 from precios.models import (
     Articulo,
     ArticuloProveedor,
@@ -870,19 +868,6 @@ class EnSegundoPlano(threading.Thread):
         return self.fotos
 
 
-def _manage(entorno: dict[str, str], *argumentos: str) -> None:
-    resultado = subprocess.run(
-        [sys.executable, "manage.py", *argumentos],
-        cwd=settings.BASE_DIR,
-        env=entorno,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert resultado.returncode == 0, resultado.stdout + resultado.stderr
-
-
 def escenario_en_sqlite(listas: Listas, carpeta: Path) -> list[bytes]:
     """El mismo escenario con `manage.py` sobre un archivo SQLite nuevo; foto tras cada lista."""
     base = carpeta / "tarifario.sqlite3"
@@ -892,7 +877,7 @@ def escenario_en_sqlite(listas: Listas, carpeta: Path) -> list[bytes]:
         "DATABASE_URL": f"sqlite:///{base}",
         "DATA_DIR": str(carpeta / "datos"),
     }
-    _manage(entorno, "migrate", "--noinput")
+    manage(entorno, "migrate", "--noinput", segundos=240)
     with contextlib.closing(sqlite3.connect(base)) as conexion, conexion:
         conexion.executemany(
             f"INSERT INTO {Articulo._meta.db_table} (codigo_barras, nombre, descripcion) "
@@ -901,8 +886,15 @@ def escenario_en_sqlite(listas: Listas, carpeta: Path) -> list[bytes]:
         )
     fotos = []
     for ruta, proveedor in listas.en_orden():
-        _manage(
-            entorno, "importar_lista", str(ruta), "--proveedor", proveedor, "--crear", "--ahora"
+        manage(
+            entorno,
+            "importar_lista",
+            str(ruta),
+            "--proveedor",
+            proveedor,
+            "--crear",
+            "--ahora",
+            segundos=240,
         )
         with contextlib.closing(sqlite3.connect(base)) as conexion:
             fotos.append(compacta(foto_de_la_base(conexion.cursor())))
